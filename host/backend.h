@@ -1,0 +1,75 @@
+/*
+ * The one interface every backend fills in. pool.c calls these slots and
+ * never asks which backend it is talking to: a difference in behaviour is a
+ * slot or a flag here, not a strcmp on the name.
+ *
+ * Every slot that returns int returns CLPOOL_OK or a CLPOOL_E* status and, on
+ * failure, has recorded the message with clpool__error() on the pool, and has
+ * released whatever it made. Arguments have been validated by pool.c before a
+ * slot is called (non-NULL handles, ranges inside buffers, n > 0, args
+ * matching the kernel's signature).
+ */
+#ifndef CLPOOL_BACKEND_H
+#define CLPOOL_BACKEND_H
+
+#include "internal.h"
+
+struct clpool__backend_ops {
+    /* Short name used in describe strings and messages: "opencl", "fork". */
+    const char *name;
+
+    /* Which clpool_backend value forces this backend. */
+    clpool_backend kind;
+
+    /* For CLPOOL_AUTO: returns 1 if this backend has hardware worth choosing
+     * (an OpenCL GPU or accelerator), 0 if not, with the reason written to
+     * why ("1 platform, CPU devices only"). NULL: the backend is the fallback
+     * that AUTO takes when no probe says 1. */
+    int (*auto_probe)(char *why, size_t whylen);
+
+    /* Nonzero if auto_probe initialises a runtime that must never live in a
+     * process that may fork workers: pool.c then runs the probe in a
+     * short-lived child and reads its answer through a pipe. */
+    int probe_in_child;
+
+    /* Opens the backend for pool according to pool->cfg: sets pool->impl and
+     * pool->max_alloc and writes what runs the maps into desc
+     * ("PoCL CPU device (Portable Computing Language, OpenCL 3.0 PoCL 3.1)"). */
+    int (*open)(clpool *pool, char *desc, size_t desclen);
+
+    /* Releases everything open made. Programs and buffers are already freed. */
+    void (*close)(clpool *pool);
+
+    /* Builds prog->source with prog->options (using pool->cache), sets
+     * prog->impl, and stores warnings in prog->log (heap, may stay NULL).
+     * A failed build is CLPOOL_EBUILD with the whole log as the message and
+     * is never cached. */
+    int (*program_build)(clpool_program *prog);
+    void (*program_free)(clpool_program *prog);
+
+    /* Prepares k->name of k->prog for maps; sets k->impl. A name the program
+     * lacks is CLPOOL_ENOKERNEL with the program's kernel names listed. */
+    int (*kernel_create)(clpool_kernel *k);
+    void (*kernel_free)(clpool_kernel *k);
+
+    /* buf->size (> 0, <= pool->max_alloc) is set; sets buf->impl. */
+    int (*buffer_new)(clpool_buffer *buf);
+    void (*buffer_free)(clpool_buffer *buf);
+    /* Blocking copies; [off, off+len) is inside the buffer and len > 0. */
+    int (*buffer_write)(clpool_buffer *buf, size_t off, const void *src, size_t len);
+    int (*buffer_read)(clpool_buffer *buf, size_t off, void *dst, size_t len);
+
+    /* Runs k for items [0, n), n > 0, and returns when the results are
+     * visible. args has one entry per kernel parameter, each either
+     * CLPOOL_ARG_BUFFER (buf set) or CLPOOL_ARG_SCALAR (bytes at
+     * clpool__arg_bytes(), size set): host arrays have already been turned
+     * into buffers. pool->cfg.timeout_ms, if nonzero, bounds the call. */
+    int (*map)(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+};
+
+/* The backends. Which are compiled in is decided in one place: the list in
+ * pool.c. */
+extern const struct clpool__backend_ops clpool__opencl_ops;
+extern const struct clpool__backend_ops clpool__fork_ops;
+
+#endif /* CLPOOL_BACKEND_H */

@@ -1,0 +1,37 @@
+/*
+ * Builds an OpenCL C map program into a shared object for the host CPU with
+ * the host C compiler ($CC, else cc), through the prelude that maps OpenCL C
+ * onto C. Used by the fork backend; kept here because it is OpenCL C handling
+ * that does not depend on how the kernels are run.
+ *
+ * The shared object's ABI: for each __kernel `name` it exports
+ *
+ *     void clpool_run_<name>(void *const *args, size_t begin, size_t end,
+ *                            size_t global_size);
+ *
+ * which runs items [begin, end) (get_global_id(0) == i, get_global_size(0)
+ * == global_size). args[p] is, for parameter p, the address of the buffer's
+ * first byte when the parameter is a pointer, or the address of the scalar's
+ * bytes when it is passed by value.
+ */
+#ifndef CLPOOL_CLC_NATIVE_H
+#define CLPOOL_CLC_NATIVE_H
+
+#include "../internal.h"
+
+typedef void (*clpool__native_fn)(void *const *args, size_t begin, size_t end,
+                                  size_t global_size);
+
+#define CLPOOL__NATIVE_PREFIX "clpool_run_"
+
+/* Compiles prog (source, path, options, sigs) or takes it from the pool's
+ * cache. On success *so_path is a heap string naming a file in a private
+ * directory (mode 0700) that the caller may dlopen and must unlink and free
+ * when done; *log holds compiler warnings (heap, may be NULL).
+ * CLPOOL_EBUILD: the message names the kernel and the construct that cannot
+ * run natively (barrier, __local, images), or holds the compiler's output
+ * with line numbers of the .cl file. A missing compiler is CLPOOL_EBUILD with
+ * a message naming the command that was tried. */
+int clpool__native_build(clpool_program *prog, char **so_path, char **log);
+
+#endif /* CLPOOL_CLC_NATIVE_H */

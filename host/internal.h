@@ -1,0 +1,105 @@
+/*
+ * Declarations shared inside libclpool. Nothing here is public; every
+ * non-static name carries the clpool__ prefix.
+ */
+#ifndef CLPOOL_INTERNAL_H
+#define CLPOOL_INTERNAL_H
+
+#include "clpool.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "cache.h"
+#include "clc/signature.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CLPOOL__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CLPOOL__PRINTF(f, a)
+#endif
+
+struct clpool__backend_ops;
+
+struct clpool {
+    const struct clpool__backend_ops *ops;
+    void *impl;               /* the backend's state */
+    clpool_config cfg;        /* the strings below are the pool's own copies */
+    char *cfg_device;
+    char *cfg_cache_dir;
+    size_t max_alloc;         /* largest single buffer the backend can make */
+    clpool__cache cache;
+    char *describe;
+    char *errmsg;             /* NULL means "" */
+    struct clpool_program *programs; /* every live program, for clpool_close */
+    struct clpool_buffer *buffers;   /* every live buffer, for clpool_close */
+};
+
+struct clpool_program {
+    clpool *pool;
+    void *impl;               /* the backend's program */
+    char *source;             /* the OpenCL C text */
+    char *path;               /* the .cl file's path, or "<source>" */
+    char *options;            /* build options ("" if none) */
+    char *log;                /* build log of a successful build ("" if none) */
+    clpool__kernel_sig *sigs; /* __kernel signatures parsed from source */
+    size_t nsigs;
+    struct clpool_kernel **kernels; /* handed out by clpool_kernel_get */
+    size_t nkernels;
+    struct clpool_program *prev, *next;
+};
+
+struct clpool_kernel {
+    clpool_program *prog;
+    char *name;
+    const clpool__kernel_sig *sig; /* NULL if the parser did not see it */
+    void *impl;                    /* the backend's kernel */
+};
+
+struct clpool_buffer {
+    clpool *pool;
+    size_t size;
+    void *impl;               /* the backend's buffer */
+    struct clpool_buffer *prev, *next;
+};
+
+struct clpool_event {
+    int status;               /* the finished map's status */
+};
+
+/* Records a failure on pool (formatted message) and returns status, so that
+ * error paths read `return clpool__error(pool, CLPOOL_EINVAL, "...", ...);`.
+ * pool NULL records it as the calling thread's open error. */
+int clpool__error(clpool *pool, int status, const char *fmt, ...) CLPOOL__PRINTF(3, 4);
+int clpool__verror(clpool *pool, int status, const char *fmt, va_list ap);
+/* Replaces the message with one taken as is (a build log may hold '%'). */
+int clpool__error_text(clpool *pool, int status, const char *text);
+
+/* The bytes of a scalar argument. */
+static inline const void *clpool__arg_bytes(const clpool_arg *a)
+{
+    return a->host != NULL ? a->host : (const void *)&a->value;
+}
+
+/* Heap copies; NULL on allocation failure (or for a NULL s in strdup). */
+char *clpool__strdup(const char *s);
+char *clpool__asprintf(const char *fmt, ...) CLPOOL__PRINTF(1, 2);
+
+/* Reads a whole file into a NUL-terminated heap string. On failure returns
+ * CLPOOL_EIO/ENOMEM and records a message naming the path and the reason. */
+int clpool__read_file(clpool *pool, const char *path, char **out, size_t *len);
+
+/* Overflow-checked size arithmetic: 0 on success, -1 on overflow. */
+static inline int clpool__mul_size(size_t a, size_t b, size_t *out)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_mul_overflow(a, b, out) ? -1 : 0;
+#else
+    if (a != 0 && b > (size_t)-1 / a)
+        return -1;
+    *out = a * b;
+    return 0;
+#endif
+}
+
+#endif /* CLPOOL_INTERNAL_H */

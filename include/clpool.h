@@ -1,0 +1,273 @@
+/*
+ * clpool: run OpenCL C map kernels over arrays, on an OpenCL device or on a
+ * pool of forked worker processes that run the same kernel compiled to native
+ * code.
+ *
+ * The whole public API is this header. Conventions, which hold for every
+ * function below unless its comment says otherwise:
+ *
+ *  - Fallible calls return a status: CLPOOL_OK (0) or a negative CLPOOL_E*
+ *    code. The detail behind a failure (the build log, the device list, the
+ *    pid and signal of a dead worker) is in clpool_errmsg(pool) until the next
+ *    failing call on the same pool. The library never prints, never calls
+ *    exit() or abort().
+ *  - Handles are opaque. Each is made by one function and freed by one
+ *    function; free functions accept NULL. A program, buffer or kernel must be
+ *    freed before the pool it came from is closed; clpool_close() frees
+ *    whatever is left, so the handles are invalid after it.
+ *  - Threads: one pool, and everything made from it, may be used by one thread
+ *    at a time (take a lock around it to share it). Different pools may be
+ *    used concurrently from different threads. clpool_strerror,
+ *    clpool_err_name and clpool_config_init may be called from any thread.
+ *  - Processes: a pool belongs to the process that opened it; do not use it in
+ *    a child after fork().
+ */
+#ifndef CLPOOL_H
+#define CLPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CLPOOL_VERSION_MAJOR 0
+#define CLPOOL_VERSION_MINOR 1
+#define CLPOOL_VERSION_PATCH 0
+#define CLPOOL_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CLPOOL_NODISCARD __attribute__((warn_unused_result))
+#define CLPOOL_EXTERN __attribute__((visibility("default")))
+#else
+#define CLPOOL_NODISCARD
+#define CLPOOL_EXTERN
+#endif
+
+/*
+ * Status codes. XX(name, value, message): the one table that the enum,
+ * clpool_err_name() and clpool_strerror() are all made from.
+ */
+#define CLPOOL_STATUS_MAP(XX)                                                          \
+    XX(OK, 0, "success")                                                               \
+    XX(EINVAL, -1, "invalid argument")                                                 \
+    XX(ENOMEM, -2, "out of memory")                                                    \
+    XX(ENODEV, -3, "no usable device or backend")                                      \
+    XX(EBUILD, -4, "program build failed")                                             \
+    XX(ENOKERNEL, -5, "no kernel of that name in the program")                         \
+    XX(EARG, -6, "kernel arguments do not match the kernel's parameters")              \
+    XX(EWORKER, -7, "a worker process died")                                           \
+    XX(ETIMEDOUT, -8, "the map ran past its time limit")                               \
+    XX(EIO, -9, "input/output error")                                                  \
+    XX(EOPENCL, -10, "the OpenCL runtime reported an error")                           \
+    XX(EOVERFLOW, -11, "a size computation overflowed")
+
+typedef enum clpool_status {
+#define CLPOOL_STATUS_ENUM_(name, value, msg) CLPOOL_##name = (value),
+    CLPOOL_STATUS_MAP(CLPOOL_STATUS_ENUM_)
+#undef CLPOOL_STATUS_ENUM_
+} clpool_status;
+
+/* "success", "program build failed", ...; "unknown status" for other values.
+ * The string is static. */
+CLPOOL_EXTERN const char *clpool_strerror(int status);
+/* "CLPOOL_OK", "CLPOOL_EBUILD", ...; "CLPOOL_UNKNOWN" for other values. */
+CLPOOL_EXTERN const char *clpool_err_name(int status);
+
+/* ------------------------------------------------------------------ pools */
+
+typedef struct clpool clpool;
+typedef struct clpool_program clpool_program;
+typedef struct clpool_kernel clpool_kernel;
+typedef struct clpool_buffer clpool_buffer;
+typedef struct clpool_event clpool_event;
+
+typedef enum clpool_backend {
+    CLPOOL_AUTO = 0, /* an OpenCL GPU or accelerator if there is one, else fork workers */
+    CLPOOL_OPENCL,   /* an OpenCL device (cfg.device picks which); error if none */
+    CLPOOL_FORK      /* forked worker processes running the kernel as native code */
+} clpool_backend;
+
+typedef struct clpool_config {
+    clpool_backend backend; /* AUTO: an OpenCL GPU if there is one, else fork workers */
+    const char *device;     /* OpenCL device filter: "gpu", "cpu", "accelerator", or a
+                               case-insensitive part of the device name; NULL = any,
+                               GPUs first */
+    int workers;            /* fork backend: number of processes; 0 = online CPUs */
+    const char *cache_dir;  /* NULL = default per-user cache, "" = no cache */
+    unsigned timeout_ms;    /* per map call; 0 = no limit */
+} clpool_config;
+
+/*
+ * Fills *cfg with the defaults, then applies the environment:
+ *   CLPOOL_BACKEND     auto | opencl | fork
+ *   CLPOOL_DEVICE      the device filter
+ *   CLPOOL_WORKERS     number of fork workers
+ *   CLPOOL_CACHE_DIR   cache directory ("" disables the cache)
+ *   CLPOOL_TIMEOUT_MS  per-map time limit
+ * Unparseable values are ignored here; clpool_open() reports them with
+ * CLPOOL_EINVAL. The strings in *cfg point into the environment and must not
+ * be freed.
+ */
+CLPOOL_EXTERN void clpool_config_init(clpool_config *cfg);
+
+/*
+ * Opens a pool: chooses the backend, opens the device or starts the workers.
+ * cfg may be NULL (then clpool_config_init's result is used). cfg and its
+ * strings are copied; they need not outlive the call.
+ * On failure *out is NULL and clpool_errmsg(NULL), in the same thread, says
+ * why (for a forced backend that is missing: the reason; AUTO never fails
+ * over silently to something it did not describe).
+ */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_open(const clpool_config *cfg, clpool **out);
+
+/* Frees every program, kernel, buffer and event left on the pool, stops its
+ * workers or releases its device. NULL is allowed. */
+CLPOOL_EXTERN void clpool_close(clpool *pool);
+
+/* What runs the maps and why it was chosen, e.g.
+ * "opencl: NVIDIA H100 (NVIDIA CUDA, OpenCL 3.0)" or
+ * "fork: 2 workers (no OpenCL GPU: 1 platform, CPU devices only)",
+ * followed by the cache's state. Owned by the pool, valid until it is closed. */
+CLPOOL_EXTERN const char *clpool_describe(const clpool *pool);
+
+/* The detail of the last failure on pool ("" if none). With pool NULL: the
+ * calling thread's last failed clpool_open(). Owned by the library; valid until
+ * the next call on the same pool (or the next clpool_open in the thread). */
+CLPOOL_EXTERN const char *clpool_errmsg(const clpool *pool);
+
+/* ---------------------------------------------------------------- programs */
+
+/*
+ * Builds an OpenCL C program from a .cl file or from source text. options are
+ * OpenCL build options ("-DN=4 -cl-fast-relaxed-math"); NULL means none.
+ * Built programs are cached on disk (see clpool_config.cache_dir), keyed by a
+ * SHA-256 of the source, options, device, driver and clpool version.
+ * CLPOOL_EBUILD: clpool_errmsg() holds the compiler's whole log, with line
+ * numbers of the .cl file. The program owns its kernels.
+ */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_program_file(clpool *pool, const char *path, const char *options,
+                                         clpool_program **out);
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_program_source(clpool *pool, const char *source,
+                                           const char *options, clpool_program **out);
+/* The build log of a program that built (warnings), "" if none. Owned by prog. */
+CLPOOL_EXTERN const char *clpool_program_log(const clpool_program *prog);
+/* Frees the program and the kernels taken from it. NULL is allowed. */
+CLPOOL_EXTERN void clpool_program_free(clpool_program *prog);
+
+/* Finds a __kernel function by name. The kernel is owned by prog: never free
+ * it; it is valid until prog is freed. Asking twice gives the same handle.
+ * CLPOOL_ENOKERNEL: clpool_errmsg() lists the kernels the program has. */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_kernel_get(clpool_program *prog, const char *name,
+                                       clpool_kernel **out);
+
+/* ----------------------------------------------------------------- buffers */
+
+/*
+ * Device buffers, for data that stays on the device across maps. Contents
+ * start undefined. A size over the device's largest allocation is refused
+ * with the limit in the message. Reads and writes past the end are
+ * CLPOOL_EINVAL and copy nothing. Both block until the copy is complete.
+ */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_buffer_new(clpool *pool, size_t bytes, clpool_buffer **out);
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_buffer_write(clpool_buffer *buf, size_t offset, const void *src,
+                                         size_t bytes);
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_buffer_read(clpool_buffer *buf, size_t offset, void *dst,
+                                        size_t bytes);
+CLPOOL_EXTERN size_t clpool_buffer_size(const clpool_buffer *buf);
+CLPOOL_EXTERN void clpool_buffer_free(clpool_buffer *buf);
+
+/* --------------------------------------------------------------- arguments */
+
+typedef enum clpool_arg_kind {
+    CLPOOL_ARG_NONE = 0,
+    CLPOOL_ARG_BUFFER, /* a clpool_buffer for a __global/__constant pointer */
+    CLPOOL_ARG_IN,     /* a host array, copied to the device before the map */
+    CLPOOL_ARG_OUT,    /* a host array, copied back after the map */
+    CLPOOL_ARG_INOUT,  /* both */
+    CLPOOL_ARG_SCALAR  /* a by-value parameter */
+} clpool_arg_kind;
+
+/*
+ * One kernel argument. Make it with the constructors below; the fields are
+ * public only so that arrays of arguments can be built on the stack.
+ * Host arrays are elementwise: the kernel's item i uses element i, so the
+ * array holds n elements of elem_size bytes (which must match the pointee
+ * size of the kernel's parameter).
+ */
+typedef struct clpool_arg {
+    clpool_arg_kind kind;
+    size_t size;            /* scalar: its size; host array: element size */
+    clpool_buffer *buf;     /* CLPOOL_ARG_BUFFER */
+    const void *host;       /* host arrays, and clpool_scalar()'s bytes */
+    union {
+        int32_t i32;
+        uint32_t u32;
+        int64_t i64;
+        uint64_t u64;
+        float f32;
+        double f64;
+    } value;                /* the typed scalar constructors store here */
+} clpool_arg;
+
+CLPOOL_EXTERN clpool_arg clpool_buf(clpool_buffer *buf);               /* a __global pointer parameter */
+CLPOOL_EXTERN clpool_arg clpool_in(const void *host, size_t elem_size);   /* host array, elementwise, read */
+CLPOOL_EXTERN clpool_arg clpool_out(void *host, size_t elem_size);        /* host array, elementwise, written */
+CLPOOL_EXTERN clpool_arg clpool_inout(void *host, size_t elem_size);      /* host array, elementwise, both */
+CLPOOL_EXTERN clpool_arg clpool_i32(int32_t v);
+CLPOOL_EXTERN clpool_arg clpool_u32(uint32_t v);
+CLPOOL_EXTERN clpool_arg clpool_i64(int64_t v);
+CLPOOL_EXTERN clpool_arg clpool_u64(uint64_t v);
+CLPOOL_EXTERN clpool_arg clpool_f32(float v);
+CLPOOL_EXTERN clpool_arg clpool_f64(double v);
+/* Any other by-value parameter (a struct, a vector type). The bytes are read
+ * during clpool_map / clpool_map_async and need not outlive the call. */
+CLPOOL_EXTERN clpool_arg clpool_scalar(const void *bytes, size_t size);
+
+/* ---------------------------------------------------------------------- maps */
+
+/*
+ * Runs kernel k once for each item i in [0, n): get_global_id(0) == i.
+ * args are the kernel's arguments in parameter order; they are checked
+ * against the kernel's parameters before anything runs (count, buffer or
+ * scalar, scalar size, host-array element size), and a mismatch is
+ * CLPOOL_EARG with a message naming the kernel and the parameter's position,
+ * name and type. n == 0 succeeds without running anything.
+ * Blocks until the results are visible in the buffers and host arrays.
+ * Host arrays must hold n elements and must not overlap each other.
+ */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map(clpool_kernel *k, size_t n, const clpool_arg *args,
+                                size_t nargs);
+
+/* clpool_map with an inline argument list:
+ *   CLPOOL_MAP(k, n, clpool_f32(a), clpool_buf(x), clpool_buf(y)); */
+#ifdef __cplusplus
+#define CLPOOL_MAP(k, n, ...)                                                          \
+    ([&]() {                                                                           \
+        const clpool_arg clpool_args_[] = {__VA_ARGS__};                               \
+        return clpool_map((k), (n), clpool_args_, sizeof clpool_args_ / sizeof clpool_args_[0]); \
+    }())
+#else
+#define CLPOOL_MAP(k, n, ...)                                                          \
+    clpool_map((k), (n), (const clpool_arg[]){__VA_ARGS__},                            \
+               sizeof((const clpool_arg[]){__VA_ARGS__}) / sizeof(clpool_arg))
+#endif
+
+/*
+ * Starts a map and returns at once with *ev set; clpool_wait(ev) returns the
+ * map's status and frees ev. Every event must be waited for exactly once.
+ * Host arrays given to an async map must stay valid, and must not be touched,
+ * until its wait returns. A map's error (argument errors included) comes back
+ * from its own wait. The current implementation runs the map before
+ * returning; the contract above is what programs may rely on.
+ */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args,
+                                      size_t nargs, clpool_event **ev);
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_wait(clpool_event *ev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLPOOL_H */

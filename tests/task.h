@@ -1,0 +1,98 @@
+/*
+ * The test harness: asserts that print both values, a skip exit, and a
+ * helper that opens a pool on a backend or skips when it is missing.
+ * Every test is its own executable; ctest bounds each one with a timeout.
+ */
+#ifndef CLPOOL_TEST_TASK_H
+#define CLPOOL_TEST_TASK_H
+
+#include <clpool.h>
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEST_SKIP 77
+
+#define FAIL_(...)                                                                       \
+    do {                                                                                 \
+        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                  \
+        fprintf(stderr, __VA_ARGS__);                                                    \
+        fputc('\n', stderr);                                                             \
+        exit(1);                                                                         \
+    } while (0)
+
+#define ASSERT(cond)                                                                     \
+    do {                                                                                 \
+        if (!(cond))                                                                     \
+            FAIL_("assertion failed: %s", #cond);                                        \
+    } while (0)
+
+#define ASSERT_INT_OP_(a, op, b)                                                         \
+    do {                                                                                 \
+        long long a_ = (long long)(a), b_ = (long long)(b);                              \
+        if (!(a_ op b_))                                                                 \
+            FAIL_("%s %s %s: %lld vs %lld", #a, #op, #b, a_, b_);                        \
+    } while (0)
+#define ASSERT_EQ(a, b) ASSERT_INT_OP_(a, ==, b)
+#define ASSERT_NE(a, b) ASSERT_INT_OP_(a, !=, b)
+#define ASSERT_GE(a, b) ASSERT_INT_OP_(a, >=, b)
+#define ASSERT_LE(a, b) ASSERT_INT_OP_(a, <=, b)
+#define ASSERT_LT(a, b) ASSERT_INT_OP_(a, <, b)
+#define ASSERT_GT(a, b) ASSERT_INT_OP_(a, >, b)
+
+/* A status check that prints the status's name and the pool's message. */
+#define ASSERT_STATUS(pool, call, want)                                                  \
+    do {                                                                                 \
+        int got_ = (call);                                                               \
+        if (got_ != (want))                                                              \
+            FAIL_("%s: got %s, want %s; errmsg: %s", #call, clpool_err_name(got_),       \
+                  clpool_err_name(want), clpool_errmsg(pool));                           \
+    } while (0)
+#define ASSERT_OK(pool, call) ASSERT_STATUS(pool, call, CLPOOL_OK)
+
+#define ASSERT_STR_CONTAINS(hay, needle)                                                 \
+    do {                                                                                 \
+        const char *h_ = (hay), *n_ = (needle);                                          \
+        if (h_ == NULL || strstr(h_, n_) == NULL)                                        \
+            FAIL_("%s does not contain \"%s\": \"%s\"", #hay, n_, h_ ? h_ : "(null)");   \
+    } while (0)
+
+#define ASSERT_NEAR(a, b, tol)                                                           \
+    do {                                                                                 \
+        double a_ = (double)(a), b_ = (double)(b);                                       \
+        if (!(fabs(a_ - b_) <= (tol)))                                                   \
+            FAIL_("%s ~ %s: %.9g vs %.9g (tolerance %g)", #a, #b, a_, b_, (double)(tol)); \
+    } while (0)
+
+/* Opens a pool on backend (with device filter, may be NULL), or exits 77 when
+ * the backend has no device here. Any other failure fails the test. */
+static inline clpool *test_open(clpool_backend backend, const char *device)
+{
+    clpool_config cfg;
+    clpool_config_init(&cfg);
+    cfg.backend = backend;
+    if (device != NULL)
+        cfg.device = device;
+    clpool *pool = NULL;
+    int rc = clpool_open(&cfg, &pool);
+    if (rc == CLPOOL_ENODEV) {
+        fprintf(stderr, "skipped: %s\n", clpool_errmsg(NULL));
+        exit(TEST_SKIP);
+    }
+    if (rc != CLPOOL_OK)
+        FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
+    return pool;
+}
+
+/* The path of a built-in kernel file. */
+static inline const char *test_kernel_path(const char *file)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", CLPOOL_KERNELS_DIR, file);
+    return path;
+}
+
+#endif /* CLPOOL_TEST_TASK_H */
