@@ -41,7 +41,8 @@ struct clpool_program {
     char *source;             /* the OpenCL C text */
     char *path;               /* the .cl file's path, or "<source>" */
     char *options;            /* build options ("" if none) */
-    char *log;                /* build log of a successful build ("" if none) */
+    char *log;                /* build log of a successful build (NULL if none) */
+    int from_cache;           /* set by the backend: the build came from the disk cache */
     clpool__kernel_sig *sigs; /* __kernel signatures parsed from source */
     size_t nsigs;
     struct clpool_kernel **kernels; /* handed out by clpool_kernel_get */
