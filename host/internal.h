@@ -76,11 +76,31 @@ int clpool__verror(clpool *pool, int status, const char *fmt, va_list ap);
 /* Replaces the message with one taken as is (a build log may hold '%'). */
 int clpool__error_text(clpool *pool, int status, const char *text);
 
+/* clpool_open's failure message belongs to the calling thread: these move a
+ * half-made pool's message there, and clear it on success. */
+void clpool__error_to_thread(clpool *pool);
+void clpool__error_clear_thread(void);
+
+/* Sentinels clpool_config_init leaves for environment values it could not
+ * parse, so that clpool_open can report them. */
+#define CLPOOL__BAD_BACKEND ((clpool_backend)-1)
+#define CLPOOL__BAD_WORKERS (-1)
+
 /* The bytes of a scalar argument. */
 static inline const void *clpool__arg_bytes(const clpool_arg *a)
 {
     return a->host != NULL ? a->host : (const void *)&a->value;
 }
+
+/* A buffer that is not on the pool's list (host arrays' temporaries), and
+ * its free function. */
+int clpool__buffer_make(clpool *pool, size_t bytes, clpool_buffer **out);
+void clpool__buffer_destroy(clpool_buffer *buf);
+
+/* Checks args against k's parameters (count, buffer or scalar, sizes, host
+ * array sizes for n items) and records a message naming the kernel and the
+ * parameter on failure. */
+int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
 
 /* Heap copies; NULL on allocation failure (or for a NULL s in strdup). */
 char *clpool__strdup(const char *s);

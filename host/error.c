@@ -1,0 +1,73 @@
+/* Error messages: the last failure's detail lives on the pool (like
+ * sqlite3_errmsg); a failed clpool_open has no pool, so its message lives in
+ * the calling thread. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Big enough for a list of every device on a large machine. */
+static _Thread_local char open_errmsg[4096];
+
+/* Kept when the message itself cannot be allocated. */
+static const char no_memory_for_message[] = "out of memory (while formatting the error message)";
+
+static void set_message(clpool *pool, char *msg)
+{
+    if (pool == NULL) {
+        snprintf(open_errmsg, sizeof open_errmsg, "%s", msg ? msg : no_memory_for_message);
+        free(msg);
+        return;
+    }
+    free(pool->errmsg);
+    pool->errmsg = msg;
+}
+
+int clpool__verror(clpool *pool, int status, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int len = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    char *msg = len < 0 ? NULL : malloc((size_t)len + 1);
+    if (msg != NULL)
+        vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    set_message(pool, msg);
+    return status;
+}
+
+int clpool__error(clpool *pool, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    clpool__verror(pool, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int clpool__error_text(clpool *pool, int status, const char *text)
+{
+    set_message(pool, clpool__strdup(text));
+    return status;
+}
+
+const char *clpool_errmsg(const clpool *pool)
+{
+    if (pool == NULL)
+        return open_errmsg;
+    if (pool->errmsg == NULL)
+        return "";
+    return pool->errmsg;
+}
+
+/* Moves a failed open's message from the half-made pool to the thread. */
+void clpool__error_to_thread(clpool *pool)
+{
+    snprintf(open_errmsg, sizeof open_errmsg, "%s", clpool_errmsg(pool));
+}
+
+void clpool__error_clear_thread(void)
+{
+    open_errmsg[0] = '\0';
+}

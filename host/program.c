@@ -1,0 +1,169 @@
+/* Public entry points for programs and kernels. */
+#include "backend.h"
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void kernel_destroy(clpool_kernel *k)
+{
+    if (k->impl != NULL)
+        k->prog->pool->ops->kernel_free(k);
+    free(k->name);
+    free(k);
+}
+
+static void program_destroy(clpool_program *prog)
+{
+    for (size_t i = 0; i < prog->nkernels; i++)
+        kernel_destroy(prog->kernels[i]);
+    free(prog->kernels);
+    clpool__sig_free(prog->sigs, prog->nsigs);
+    free(prog->source);
+    free(prog->path);
+    free(prog->options);
+    free(prog->log);
+    free(prog);
+}
+
+/* Takes ownership of source. */
+static int program_build(clpool *pool, char *source, const char *path, const char *options,
+                         clpool_program **out)
+{
+    int status;
+    clpool_program *prog = calloc(1, sizeof *prog);
+    if (prog == NULL) {
+        free(source);
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a program");
+    }
+    prog->pool = pool;
+    prog->source = source;
+    prog->path = clpool__strdup(path);
+    prog->options = clpool__strdup(options != NULL ? options : "");
+    if (prog->path == NULL || prog->options == NULL) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for a program");
+        goto destroy;
+    }
+    if (clpool__sig_parse(source, &prog->sigs, &prog->nsigs) != 0) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to parse %s", path);
+        goto destroy;
+    }
+    status = pool->ops->program_build(prog);
+    if (status != CLPOOL_OK)
+        goto destroy;
+
+    prog->next = pool->programs;
+    if (pool->programs != NULL)
+        pool->programs->prev = prog;
+    pool->programs = prog;
+    *out = prog;
+    return CLPOOL_OK;
+
+destroy:
+    program_destroy(prog);
+    return status;
+}
+
+int clpool_program_source(clpool *pool, const char *source, const char *options,
+                          clpool_program **out)
+{
+    if (pool == NULL || out == NULL)
+        return CLPOOL_EINVAL;
+    *out = NULL;
+    if (source == NULL)
+        return clpool__error(pool, CLPOOL_EINVAL, "clpool_program_source: source is NULL");
+    char *copy = clpool__strdup(source);
+    if (copy == NULL)
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for the program's source");
+    return program_build(pool, copy, "<source>", options, out);
+}
+
+int clpool_program_file(clpool *pool, const char *path, const char *options,
+                        clpool_program **out)
+{
+    if (pool == NULL || out == NULL)
+        return CLPOOL_EINVAL;
+    *out = NULL;
+    if (path == NULL)
+        return clpool__error(pool, CLPOOL_EINVAL, "clpool_program_file: path is NULL");
+    char *source = NULL;
+    size_t len = 0;
+    int status = clpool__read_file(pool, path, &source, &len);
+    if (status != CLPOOL_OK)
+        return status;
+    if (strspn(source, " \t\r\n") == len) {
+        free(source);
+        return clpool__error(pool, CLPOOL_EBUILD, "kernel file '%s' is empty: it has no kernels",
+                             path);
+    }
+    return program_build(pool, source, path, options, out);
+}
+
+const char *clpool_program_log(const clpool_program *prog)
+{
+    if (prog == NULL || prog->log == NULL)
+        return "";
+    return prog->log;
+}
+
+void clpool_program_free(clpool_program *prog)
+{
+    if (prog == NULL)
+        return;
+    clpool *pool = prog->pool;
+    if (prog->prev != NULL)
+        prog->prev->next = prog->next;
+    else
+        pool->programs = prog->next;
+    if (prog->next != NULL)
+        prog->next->prev = prog->prev;
+    /* Kernels go first: the backend's kernels refer to its program. */
+    for (size_t i = 0; i < prog->nkernels; i++)
+        kernel_destroy(prog->kernels[i]);
+    prog->nkernels = 0;
+    if (prog->impl != NULL)
+        pool->ops->program_free(prog);
+    program_destroy(prog);
+}
+
+int clpool_kernel_get(clpool_program *prog, const char *name, clpool_kernel **out)
+{
+    if (prog == NULL || out == NULL)
+        return CLPOOL_EINVAL;
+    *out = NULL;
+    clpool *pool = prog->pool;
+    if (name == NULL)
+        return clpool__error(pool, CLPOOL_EINVAL, "clpool_kernel_get: name is NULL");
+
+    for (size_t i = 0; i < prog->nkernels; i++) {
+        if (strcmp(prog->kernels[i]->name, name) == 0) {
+            *out = prog->kernels[i];
+            return CLPOOL_OK;
+        }
+    }
+
+    clpool_kernel **grown = realloc(prog->kernels, (prog->nkernels + 1) * sizeof *grown);
+    if (grown == NULL)
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a kernel");
+    prog->kernels = grown;
+
+    clpool_kernel *k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a kernel");
+    k->prog = prog;
+    k->name = clpool__strdup(name);
+    if (k->name == NULL) {
+        free(k);
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a kernel");
+    }
+    k->sig = clpool__sig_find(prog->sigs, prog->nsigs, name);
+    int status = pool->ops->kernel_create(k);
+    if (status != CLPOOL_OK) {
+        k->impl = NULL;
+        kernel_destroy(k);
+        return status;
+    }
+    prog->kernels[prog->nkernels++] = k;
+    *out = k;
+    return CLPOOL_OK;
+}
