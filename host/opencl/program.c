@@ -10,6 +10,7 @@
 #include "opencl/opencl.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,12 +160,27 @@ static int build_failed(clpool_program *prog, cl_int err, const char *log)
                          log ? log : "");
 }
 
+/* A "#line 1 "<path>"" directive, so that the compiler's messages name the
+ * .cl file rather than the driver's temporary copy; "" for a path that
+ * cannot be written as a string literal plainly. */
+static void line_directive(const char *path, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (strpbrk(path, "\"\\\n\r") != NULL)
+        return;
+    int n = snprintf(buf, len, "#line 1 \"%s\"\n", path);
+    if (n < 0 || (size_t)n >= len)
+        buf[0] = '\0';
+}
+
 static int build_from_source(clpool_program *prog, const struct clpool__cl_pool *cl,
                              cl_program *out)
 {
     cl_int err;
-    const char *src = prog->source;
-    cl_program program = clCreateProgramWithSource(cl->context, 1, &src, NULL, &err);
+    char line[4200];
+    line_directive(prog->path, line, sizeof line);
+    const char *src[2] = {line, prog->source};
+    cl_program program = clCreateProgramWithSource(cl->context, 2, src, NULL, &err);
     if (err != CL_SUCCESS)
         return clpool__cl_error(prog->pool, err, "clCreateProgramWithSource of %s failed",
                                 prog->path);
