@@ -14,6 +14,11 @@
 #ifndef CLPOOL_OPENCL_H
 #define CLPOOL_OPENCL_H
 
+/* The library's build defines it; tools that include this header get the
+ * same API level (and no deprecation warnings for the 1.2 calls). */
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
 #include <CL/cl.h>
 
 #include "internal.h"
