@@ -45,12 +45,19 @@ extern char **environ;
 #define MANDEL_H 2048u
 #define MANDEL_ITER 512u
 
+/* Default runs: saxpy takes milliseconds, so its median needs many runs to
+ * settle under noise; mandelbrot takes most of a second on a CPU. */
+#define SAXPY_REPEAT 41
+#define MANDEL_REPEAT 7
+#define BUILD_REPEAT 3
+
 struct options {
     int repeat;
     int build_time;
     const char *device;
     const char *kernel;
     const char *once_cache_dir; /* --build-once: the child of --build-time */
+    int saxpy, mandelbrot;      /* which workloads to compare */
 };
 
 static void die(const char *fmt, ...) CLPOOL__PRINTF(1, 2);
@@ -102,7 +109,7 @@ static double median(double *v, int n)
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: " CLPOOL_TOOL_NAME " [--repeat N] [--device FILTER]\n"
+            "usage: " CLPOOL_TOOL_NAME " [--repeat N] [--device FILTER] [--only WORKLOAD]\n"
             "       " CLPOOL_TOOL_NAME " --build-time [--repeat N] [--kernel FILE] "
             "[--device FILTER]\n"
             "\n"
@@ -114,20 +121,23 @@ static void usage(FILE *to)
             "fresh process on an empty cache, then in another on the filled cache, with\n"
             "POCL_KERNEL_CACHE=0.\n"
             "\n"
-            "  --repeat N       timed runs of each (default 5)\n"
+            "  --repeat N       timed runs of each (default: saxpy %d, mandelbrot %d,\n"
+            "                   build times %d)\n"
             "  --device FILTER  OpenCL device: gpu, cpu, accelerator, or part of its name\n"
             "  --kernel FILE    the .cl file for --build-time\n"
+            "  --only WORKLOAD  compare saxpy or mandelbrot alone\n"
             "  --help           this text\n",
-            MANDEL_W, MANDEL_H, MANDEL_ITER);
+            MANDEL_W, MANDEL_H, MANDEL_ITER, SAXPY_REPEAT, MANDEL_REPEAT, BUILD_REPEAT);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    o->repeat = 5;
+    o->repeat = 0; /* per workload, below */
     o->build_time = 0;
     o->device = NULL;
     o->kernel = CLPOOL_KERNELS_DIR "/mandelbrot.cl";
     o->once_cache_dir = NULL;
+    o->saxpy = o->mandelbrot = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
@@ -146,6 +156,12 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->device = argv[++i];
         } else if (strcmp(a, "--kernel") == 0 && has_value) {
             o->kernel = argv[++i];
+        } else if (strcmp(a, "--only") == 0 && has_value) {
+            const char *w = argv[++i];
+            o->saxpy = strcmp(w, "saxpy") == 0;
+            o->mandelbrot = strcmp(w, "mandelbrot") == 0;
+            if (!o->saxpy && !o->mandelbrot)
+                die("--only wants saxpy or mandelbrot, not '%s'", w);
         } else if (strcmp(a, "--build-once") == 0 && has_value) {
             o->once_cache_dir = argv[++i];
         } else {
@@ -222,6 +238,7 @@ static void raw_run(struct raw *r, cl_kernel k, size_t n)
 
 struct result {
     const char *name;
+    int runs;
     double pool_ms, raw_ms;
 };
 
@@ -292,7 +309,7 @@ static struct result compare_saxpy(clpool *pool, struct raw *r, int repeat)
     if (memcmp(y, check, bytes) != 0)
         die("saxpy: clpool's and the hand-written results differ");
 
-    struct result res = {"saxpy 2^24 floats", median(tp, repeat), median(tr, repeat)};
+    struct result res = {"saxpy 2^24 floats", repeat, median(tp, repeat), median(tr, repeat)};
     CL_CHECK(clReleaseMemObject(rx), "clReleaseMemObject");
     CL_CHECK(clReleaseMemObject(ry), "clReleaseMemObject");
     CL_CHECK(clReleaseKernel(rk), "clReleaseKernel");
@@ -360,7 +377,8 @@ static struct result compare_mandelbrot(clpool *pool, struct raw *r, int repeat)
     if (memcmp(out, check, bytes) != 0)
         die("mandelbrot: clpool's and the hand-written images differ");
 
-    struct result res = {"mandelbrot 2048x2048/512", median(tp, repeat), median(tr, repeat)};
+    struct result res = {"mandelbrot 2048x2048/512", repeat, median(tp, repeat),
+                         median(tr, repeat)};
     CL_CHECK(clReleaseMemObject(ro), "clReleaseMemObject");
     CL_CHECK(clReleaseKernel(rk), "clReleaseKernel");
     clpool_buffer_free(bo);
@@ -377,7 +395,7 @@ static int run_compare(const struct options *o)
     clpool *pool = open_pool(o->device, NULL);
     const struct clpool__cl_pool *cl = clpool__cl_of(pool);
     printf("device: %s\n", clpool_describe(pool));
-    printf("runs: %d of each, interleaved; times are medians\n\n", o->repeat);
+    printf("runs of each, interleaved, alternating which goes first; times are medians\n\n");
 
     /* One raw program holding both kernels, as a hand-written program
      * would; built from the same files clpool builds. */
@@ -390,13 +408,17 @@ static int run_compare(const struct options *o)
     raw_open(&r, cl->device, both);
 
     struct result res[2];
-    res[0] = compare_saxpy(pool, &r, o->repeat);
-    res[1] = compare_mandelbrot(pool, &r, o->repeat);
+    int nres = 0;
+    if (o->saxpy)
+        res[nres++] = compare_saxpy(pool, &r, o->repeat ? o->repeat : SAXPY_REPEAT);
+    if (o->mandelbrot)
+        res[nres++] = compare_mandelbrot(pool, &r, o->repeat ? o->repeat : MANDEL_REPEAT);
 
-    printf("%-26s %12s %12s %18s\n", "workload", "clpool ms", "raw ms", "clpool/raw thrpt");
-    for (int i = 0; i < 2; i++)
-        printf("%-26s %12.3f %12.3f %18.3f\n", res[i].name, res[i].pool_ms, res[i].raw_ms,
-               res[i].raw_ms / res[i].pool_ms);
+    printf("%-26s %5s %12s %12s %18s\n", "workload", "runs", "clpool ms", "raw ms",
+           "clpool/raw thrpt");
+    for (int i = 0; i < nres; i++)
+        printf("%-26s %5d %12.3f %12.3f %18.3f\n", res[i].name, res[i].runs, res[i].pool_ms,
+               res[i].raw_ms, res[i].raw_ms / res[i].pool_ms);
 
     raw_close(&r);
     free(both);
@@ -512,7 +534,7 @@ static int run_build_time(const struct options *o)
 {
     if (setenv("POCL_KERNEL_CACHE", "0", 1) != 0)
         die("setenv: %s", strerror(errno));
-    int n = o->repeat;
+    int n = o->repeat ? o->repeat : BUILD_REPEAT;
     struct build_run *cold = malloc((size_t)n * sizeof *cold);
     struct build_run *hot = malloc((size_t)n * sizeof *hot);
     double *v = malloc((size_t)n * sizeof *v);
