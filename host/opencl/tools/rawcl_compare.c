@@ -47,7 +47,7 @@ extern char **environ;
 
 /* Default runs: saxpy takes milliseconds, so its median needs many runs to
  * settle under noise; mandelbrot takes most of a second on a CPU. */
-#define SAXPY_REPEAT 41
+#define SAXPY_REPEAT 101
 #define MANDEL_REPEAT 7
 #define BUILD_REPEAT 3
 
