@@ -68,6 +68,7 @@ typedef struct clpool__cl_device {
     char *name;          /* CL_DEVICE_NAME */
     char *vendor;        /* CL_DEVICE_VENDOR */
     char *platform_name; /* CL_PLATFORM_NAME */
+    char *platform_vendor; /* CL_PLATFORM_VENDOR ("The pocl project") */
 } clpool__cl_device;
 
 typedef struct clpool__cl_device_list {
@@ -85,7 +86,11 @@ typedef struct clpool__cl_device_list {
 cl_int clpool__cl_devices(clpool__cl_device_list *list, const char **failed);
 void clpool__cl_devices_free(clpool__cl_device_list *list);
 
-/* The device that the filter (pool->cfg.device semantics) picks, or NULL. */
+/* The device that the filter (pool->cfg.device semantics) picks, or NULL:
+ * NULL or "" = a GPU, else an accelerator, else any device; "gpu", "cpu",
+ * "accelerator" = the first of that type; anything else = the first device
+ * whose name, vendor, platform name or platform vendor contains it (any
+ * case), GPUs first. */
 const clpool__cl_device *clpool__cl_select(const clpool__cl_device_list *list,
                                            const char *filter);
 
