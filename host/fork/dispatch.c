@@ -99,6 +99,33 @@ void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_
         clpool__fork_futex_wake(&ctl->gen, INT_MAX);
 }
 
+/* Has worker i died? A death is recorded in *f (the first one only) if the
+ * worker was inside job gen, or if every worker counts. A worker that died
+ * idle took nothing of this job with it: the map goes on without it, and it
+ * is replaced before the next one. */
+static void look_at(struct clpool__fork_pool *fp, uint32_t i, uint32_t gen, int every_worker,
+                    struct failure *f)
+{
+    if (fp->workers[i].state != FORK_W_LIVE)
+        return;
+    /* Read before the check: a reaped worker's record is reset. */
+    struct clpool__fork_wshared *w = &fp->ctl->w[i];
+    uint32_t cur = atomic_load_explicit(&w->cur, memory_order_relaxed);
+    size_t begin = atomic_load_explicit(&w->begin, memory_order_relaxed);
+    size_t end = atomic_load_explicit(&w->end, memory_order_relaxed);
+    char how[sizeof f->how];
+    if (!clpool__fork_check_dead(fp, i, how, sizeof how))
+        return;
+    if ((every_worker || cur == gen) && f->status == CLPOOL_OK) {
+        f->status = CLPOOL_EWORKER;
+        f->worker = i;
+        f->pid = fp->workers[i].pid;
+        snprintf(f->how, sizeof f->how, "%s", how);
+        f->begin = begin;
+        f->end = end;
+    }
+}
+
 /* Waits for job gen to finish. A worker that dies while inside the job (or,
  * for a command, at all: every worker must answer it) fails it, and so does
  * the deadline (0: none). On failure *f says what happened. */
@@ -108,6 +135,13 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
     struct clpool__fork_ctl *ctl = fp->ctl;
     f->status = CLPOOL_OK;
     f->worker = UINT32_MAX;
+    /* While the workers start on the job, look at one of them: a worker
+     * killed from outside while idle is noticed within nworkers maps even
+     * when no map is long enough to reach the slices below. */
+    fp->next_look = (fp->next_look + 1) % fp->nworkers;
+    look_at(fp, fp->next_look, gen, every_worker, f);
+    if (f->status != CLPOOL_OK)
+        return f->status;
     uint64_t start = clpool__fork_now_ns();
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen)
@@ -133,28 +167,8 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen)
             return CLPOOL_OK;
 
-        for (uint32_t i = 0; i < fp->nworkers; i++) {
-            if (fp->workers[i].state != FORK_W_LIVE)
-                continue;
-            /* Read before the check: a reaped worker's record is reset. */
-            struct clpool__fork_wshared *w = &ctl->w[i];
-            uint32_t cur = atomic_load_explicit(&w->cur, memory_order_relaxed);
-            size_t begin = atomic_load_explicit(&w->begin, memory_order_relaxed);
-            size_t end = atomic_load_explicit(&w->end, memory_order_relaxed);
-            char how[sizeof f->how];
-            if (!clpool__fork_check_dead(fp, i, how, sizeof how))
-                continue;
-            /* A worker that died idle took nothing of this job with it: the
-             * map goes on without it, and it is replaced afterwards. */
-            if ((every_worker || cur == gen) && f->status == CLPOOL_OK) {
-                f->status = CLPOOL_EWORKER;
-                f->worker = i;
-                f->pid = fp->workers[i].pid;
-                snprintf(f->how, sizeof f->how, "%s", how);
-                f->begin = begin;
-                f->end = end;
-            }
-        }
+        for (uint32_t i = 0; i < fp->nworkers; i++)
+            look_at(fp, i, gen, every_worker, f);
         if (f->status != CLPOOL_OK)
             return f->status;
         if (fp->nlive == 0)
