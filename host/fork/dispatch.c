@@ -194,9 +194,11 @@ static void abandon(struct clpool__fork_pool *fp, struct clpool__fork_job *job, 
  * as the pool's message. */
 static int fail(struct clpool__fork_pool *fp, int status, const char *msg)
 {
+    /* pool->errmsg, not clpool_errmsg(): the caller holds the pool's lock,
+     * which clpool_errmsg takes. */
     if (clpool__fork_respawn_absent(fp) != CLPOOL_OK)
         clpool__error(fp->pool, status, "%s; the lost workers could not all be replaced: %s",
-                      msg, clpool_errmsg(fp->pool));
+                      msg, fp->pool->errmsg ? fp->pool->errmsg : "");
     else
         clpool__error(fp->pool, status, "%s; the lost workers were replaced", msg);
     return status;
