@@ -1,0 +1,162 @@
+/*
+ * Running a map: set the arguments, enqueue one 1-D range of n items, wait.
+ * This is the path whose speed must equal hand-written OpenCL, so it does
+ * exactly what such code does (clSetKernelArg per argument, one
+ * clEnqueueNDRangeKernel, one wait) and allocates nothing but the event.
+ */
+#include "opencl/opencl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Polling a timed map starts fast, for short kernels, and backs off to this,
+ * so a long kernel costs the host one wake-up per millisecond and the
+ * answer comes at most this late. */
+#define POLL_MIN_NS 20000L
+#define POLL_MAX_NS 1000000L
+
+/* The parameter, in words, for messages: "2 (float *y)" or "2". */
+static void param_words(const clpool_kernel *k, size_t i, char *buf, size_t len)
+{
+    if (k->sig != NULL && i < k->sig->nparams)
+        snprintf(buf, len, "%zu (%s %s)", i, k->sig->params[i].type, k->sig->params[i].name);
+    else
+        snprintf(buf, len, "%zu", i);
+}
+
+static int set_args(clpool_kernel *k, const clpool_arg *args, size_t nargs)
+{
+    cl_kernel kernel = (cl_kernel)k->impl;
+    for (size_t i = 0; i < nargs; i++) {
+        cl_int err;
+        if (args[i].kind == CLPOOL_ARG_BUFFER) {
+            cl_mem mem = (cl_mem)args[i].buf->impl;
+            err = clSetKernelArg(kernel, (cl_uint)i, sizeof mem, &mem);
+        } else {
+            err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, clpool__arg_bytes(&args[i]));
+        }
+        if (err == CL_SUCCESS)
+            continue;
+        char param[256];
+        param_words(k, i, param, sizeof param);
+        /* The signature check passed, so the runtime knows something the
+         * parser did not (a struct's real size, say): still the caller's
+         * argument that is wrong. */
+        int status = err == CL_INVALID_ARG_SIZE || err == CL_INVALID_ARG_VALUE ||
+                             err == CL_INVALID_MEM_OBJECT || err == CL_INVALID_ARG_INDEX
+                         ? CLPOOL_EARG
+                         : clpool__cl_status(err);
+        return clpool__error(k->prog->pool, status,
+                             "kernel '%s' argument %s: clSetKernelArg with %zu bytes failed: %s "
+                             "(%d)",
+                             k->name, param,
+                             args[i].kind == CLPOOL_ARG_BUFFER ? sizeof(cl_mem) : args[i].size,
+                             clpool__cl_err_name(err), (int)err);
+    }
+    return CLPOOL_OK;
+}
+
+/* The message for a command that the device reports as failed. */
+static int run_failed(clpool_kernel *k, size_t n, cl_event ev, cl_int wait_err)
+{
+    cl_int exec = 0;
+    if (clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof exec, &exec, NULL) !=
+            CL_SUCCESS ||
+        exec >= 0)
+        exec = wait_err;
+    return clpool__cl_error(k->prog->pool, exec, "kernel '%s' over %zu items failed on the device",
+                            k->name, n);
+}
+
+static int now_ns(int64_t *out)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return -1;
+    *out = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return 0;
+}
+
+/*
+ * Waits for ev at most timeout_ms by polling its status.
+ *
+ * OpenCL 1.2 cannot cancel a command that has started, so when the limit
+ * passes the kernel keeps running on the device: this map returns
+ * CLPOOL_ETIMEDOUT at once, the buffers it writes may still change, the next
+ * command on the pool's in-order queue (a map, read or write) waits behind
+ * it, and memory it uses is freed by the runtime only once it ends. Closing
+ * the pool does not wait for it (see clpool__cl_close).
+ */
+static int wait_bounded(clpool_kernel *k, size_t n, cl_event ev, unsigned timeout_ms)
+{
+    clpool *pool = k->prog->pool;
+    /* Submits the command, so that polling its status is not polling a
+     * command that the runtime is still holding back. */
+    cl_int err = clFlush(clpool__cl_of(pool)->queue);
+    if (err != CL_SUCCESS)
+        return clpool__cl_error(pool, err, "clFlush after kernel '%s' failed", k->name);
+
+    int64_t start, now;
+    if (now_ns(&start) != 0)
+        return clpool__error(pool, CLPOOL_EIO, "clock_gettime(CLOCK_MONOTONIC) failed: %s",
+                             strerror(errno));
+    const int64_t deadline = start + (int64_t)timeout_ms * 1000000;
+    long pause_ns = POLL_MIN_NS;
+    for (;;) {
+        cl_int exec;
+        err = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof exec, &exec, NULL);
+        if (err != CL_SUCCESS)
+            return clpool__cl_error(pool, err, "clGetEventInfo on kernel '%s' failed", k->name);
+        if (exec == CL_COMPLETE)
+            return CLPOOL_OK;
+        if (exec < 0)
+            return run_failed(k, n, ev, exec);
+        if (now_ns(&now) != 0)
+            return clpool__error(pool, CLPOOL_EIO, "clock_gettime(CLOCK_MONOTONIC) failed: %s",
+                                 strerror(errno));
+        if (now >= deadline)
+            return clpool__error(pool, CLPOOL_ETIMEDOUT,
+                                 "kernel '%s' over %zu items ran past the %u ms limit "
+                                 "(timeout_ms); OpenCL cannot stop it, so it keeps running on "
+                                 "the device and the pool's next command waits for it",
+                                 k->name, n, timeout_ms);
+        int64_t left = deadline - now;
+        struct timespec pause = {0, left < pause_ns ? (long)left : pause_ns};
+        /* An interrupted sleep only makes this poll come early. */
+        (void)nanosleep(&pause, NULL);
+        if (pause_ns < POLL_MAX_NS)
+            pause_ns *= 2;
+    }
+}
+
+int clpool__cl_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+{
+    clpool *pool = k->prog->pool;
+    struct clpool__cl_pool *cl = clpool__cl_of(pool);
+    int status = set_args(k, args, nargs);
+    if (status != CLPOOL_OK)
+        return status;
+
+    /* local = NULL lets the runtime choose a work-group size that divides
+     * n, so any n works, primes included. */
+    const size_t global = n;
+    cl_event ev = NULL;
+    cl_int err = clEnqueueNDRangeKernel(cl->queue, (cl_kernel)k->impl, 1, NULL, &global, NULL, 0,
+                                        NULL, &ev);
+    if (err != CL_SUCCESS)
+        return clpool__cl_error(pool, err, "clEnqueueNDRangeKernel of kernel '%s' over %zu items "
+                                "failed", k->name, n);
+
+    if (pool->cfg.timeout_ms != 0) {
+        status = wait_bounded(k, n, ev, pool->cfg.timeout_ms);
+    } else {
+        err = clWaitForEvents(1, &ev);
+        if (err != CL_SUCCESS)
+            status = run_failed(k, n, ev, err);
+    }
+    (void)clReleaseEvent(ev);
+    return status;
+}

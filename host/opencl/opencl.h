@@ -1,0 +1,133 @@
+/*
+ * The OpenCL backend's internal declarations. The files of host/opencl/ are
+ * the only ones in libclpool that include CL/cl.h; the rest of the library
+ * sees this backend only through clpool__opencl_ops.
+ *
+ * The backend's handles are stored in the generic impl pointers:
+ *   pool->impl   struct clpool__cl_pool *
+ *   prog->impl   cl_program
+ *   k->impl      cl_kernel
+ *   buf->impl    cl_mem
+ * (cl_program, cl_kernel and cl_mem are pointers already, so no wrapper
+ * allocation is needed for them.)
+ */
+#ifndef CLPOOL_OPENCL_H
+#define CLPOOL_OPENCL_H
+
+/* The library's build defines it; tools that include this header get the
+ * same API level (and no deprecation warnings for the 1.2 calls). */
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
+#include <CL/cl.h>
+
+#include "internal.h"
+
+/* The state of an open pool: one device, one context, one in-order queue. */
+struct clpool__cl_pool {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    /* What identifies the compiler that builds programs, for cache keys
+     * and for describe strings. */
+    char *platform_name;
+    char *platform_version;
+    char *device_name;
+    char *device_version;
+    char *driver_version;
+};
+
+static inline struct clpool__cl_pool *clpool__cl_of(const clpool *pool)
+{
+    return (struct clpool__cl_pool *)pool->impl;
+}
+
+/* ---------------------------------------------------------------- errors.c */
+
+/* "CL_OUT_OF_RESOURCES" for -5, "CL_UNKNOWN_ERROR" for codes not in the
+ * table. The string is static. */
+const char *clpool__cl_err_name(cl_int err);
+
+/* The clpool status for an OpenCL error: CLPOOL_ENOMEM for the three
+ * out-of-memory codes, CLPOOL_EOPENCL for the rest. */
+int clpool__cl_status(cl_int err);
+
+/* Records "<formatted what>: CL_NAME (code)" on pool and returns
+ * clpool__cl_status(err), e.g.
+ * clpool__cl_error(pool, err, "clEnqueueNDRangeKernel of kernel '%s' failed", name). */
+int clpool__cl_error(clpool *pool, cl_int err, const char *fmt, ...) CLPOOL__PRINTF(3, 4);
+
+/* ---------------------------------------------------------------- device.c */
+
+/* One device seen while enumerating every platform. */
+typedef struct clpool__cl_device {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_device_type type;
+    char *name;          /* CL_DEVICE_NAME */
+    char *vendor;        /* CL_DEVICE_VENDOR */
+    char *platform_name; /* CL_PLATFORM_NAME */
+    char *platform_vendor; /* CL_PLATFORM_VENDOR ("The pocl project") */
+} clpool__cl_device;
+
+typedef struct clpool__cl_device_list {
+    cl_uint nplatforms;
+    clpool__cl_device *devices;
+    size_t ndevices;
+    /* The first failure that made a platform's devices invisible, for
+     * messages ("" if none): such a platform is skipped, not fatal. */
+    char skipped[256];
+} clpool__cl_device_list;
+
+/* Enumerates every platform's devices. No platform at all is not an error
+ * (nplatforms = 0). Returns CL_SUCCESS, or the failing call's status with
+ * *failed naming the call; the list is then empty. */
+cl_int clpool__cl_devices(clpool__cl_device_list *list, const char **failed);
+void clpool__cl_devices_free(clpool__cl_device_list *list);
+
+/* The device that the filter (pool->cfg.device semantics) picks, or NULL:
+ * NULL or "" = a GPU, else an accelerator, else any device; "gpu", "cpu",
+ * "accelerator" = the first of that type; anything else = the first device
+ * whose name, vendor, platform name or platform vendor contains it (any
+ * case), GPUs first. */
+const clpool__cl_device *clpool__cl_select(const clpool__cl_device_list *list,
+                                           const char *filter);
+
+/* "CPU", "GPU", "accelerator", ... for messages. */
+const char *clpool__cl_type_word(cl_device_type type);
+
+/* Heap copies of a string property; CL_OUT_OF_HOST_MEMORY if malloc fails. */
+cl_int clpool__cl_platform_string(cl_platform_id p, cl_platform_info what, char **out);
+cl_int clpool__cl_device_string(cl_device_id d, cl_device_info what, char **out);
+
+/* The backend's auto_probe slot. */
+int clpool__cl_auto_probe(char *why, size_t whylen);
+
+/* --------------------------------------------------------------- context.c */
+
+int clpool__cl_open(clpool *pool, char *desc, size_t desclen);
+void clpool__cl_close(clpool *pool);
+
+/* --------------------------------------------------------------- program.c */
+
+int clpool__cl_program_build(clpool_program *prog);
+void clpool__cl_program_free(clpool_program *prog);
+
+/* ---------------------------------------------------------------- kernel.c */
+
+int clpool__cl_kernel_create(clpool_kernel *k);
+void clpool__cl_kernel_free(clpool_kernel *k);
+
+/* ---------------------------------------------------------------- buffer.c */
+
+int clpool__cl_buffer_new(clpool_buffer *buf);
+void clpool__cl_buffer_free(clpool_buffer *buf);
+int clpool__cl_buffer_write(clpool_buffer *buf, size_t off, const void *src, size_t len);
+int clpool__cl_buffer_read(clpool_buffer *buf, size_t off, void *dst, size_t len);
+
+/* ------------------------------------------------------------------- map.c */
+
+int clpool__cl_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+
+#endif /* CLPOOL_OPENCL_H */
