@@ -190,18 +190,17 @@ static void abandon(struct clpool__fork_pool *fp, struct clpool__fork_job *job, 
             clpool__fork_kill(fp, i);
 }
 
-/* Replaces the lost workers and records msg (with the replacement's own
- * failure, if any) as the pool's message. */
+/* Replaces the lost workers and records msg, and how the replacement went,
+ * as the pool's message. */
 static int fail(struct clpool__fork_pool *fp, int status, const char *msg)
 {
-    char *copy = clpool__strdup(msg);
-    int respawned = clpool__fork_respawn_absent(fp);
-    if (respawned != CLPOOL_OK)
-        clpool__error(fp->pool, status, "%s; and they could not all be replaced: %s",
-                      copy ? copy : msg, clpool_errmsg(fp->pool));
+    /* pool->errmsg, not clpool_errmsg(): the caller holds the pool's lock,
+     * which clpool_errmsg takes. */
+    if (clpool__fork_respawn_absent(fp) != CLPOOL_OK)
+        clpool__error(fp->pool, status, "%s; the lost workers could not all be replaced: %s",
+                      msg, fp->pool->errmsg ? fp->pool->errmsg : "");
     else
-        clpool__error(fp->pool, status, "%s", copy ? copy : msg);
-    free(copy);
+        clpool__error(fp->pool, status, "%s; the lost workers were replaced", msg);
     return status;
 }
 
@@ -249,17 +248,16 @@ static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clp
             append(msg, sizeof msg, &used, " and %u more", listed - 4);
         if (next < n)
             append(msg, sizeof msg, &used, "; not started: items [%zu, %zu)", next, n);
-        append(msg, sizeof msg, &used, "; the workers running it were killed and replaced");
+        append(msg, sizeof msg, &used, "; the workers running it were killed");
     } else if (f->worker != UINT32_MAX) {
         append(msg, sizeof msg, &used, "worker %u (pid %ld) %s while running ", f->worker,
                (long)f->pid, f->how);
         if (f->end > f->begin)
             append(msg, sizeof msg, &used, "items [%zu, %zu) of ", f->begin, f->end);
-        append(msg, sizeof msg, &used,
-               "kernel '%s'; the workers still running it were killed and replaced", k->name);
+        append(msg, sizeof msg, &used, "kernel '%s'; the workers still running it were killed",
+               k->name);
     } else {
-        append(msg, sizeof msg, &used,
-               "kernel '%s': every worker process has died; they were replaced", k->name);
+        append(msg, sizeof msg, &used, "kernel '%s': every worker process has died", k->name);
     }
     abandon(fp, job, gen);
     return fail(fp, f->status, msg);
