@@ -237,9 +237,11 @@ int clpool__fork_claim(struct clpool__fork_job *job, size_t *begin, size_t *end)
  * killed: its job is finished). Returns the slot, invalid (gen 0) until
  * published, with *gen_out set. */
 struct clpool__fork_job *clpool__fork_job_begin(struct clpool__fork_pool *fp, uint32_t *gen_out);
-/* Makes a filled-in slot visible to the workers and wakes the sleepers. */
+/* Makes a filled-in slot visible to the workers and wakes the sleeping ones,
+ * unless lazy and some worker is awake (then the waiter wakes them later, if
+ * the job is still running). */
 void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_job *job,
-                              uint32_t gen);
+                              uint32_t gen, int lazy);
 /* Runs a command on every live worker and waits for all of them. On
  * CLPOOL_OK each worker's outcome is in ctl->w[i].status / err. */
 int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,

@@ -19,8 +19,9 @@
 
 /* How long an idle worker keeps spinning on ctl->gen before it sleeps. A
  * program that calls map after map finds its workers awake (a futex wake-up
- * costs tens of microseconds); one that pauses longer wakes them once. */
-#define SPIN_NS 100000u
+ * costs tens to hundreds of microseconds); one that pauses longer wakes them
+ * once. */
+#define SPIN_NS 200000u
 /* A sleeping worker looks at its parent this often, in case the parent died
  * without PR_SET_PDEATHSIG reaching it (see clpool__fork_spawn). */
 #define IDLE_CHECK_NS 1000000000u
