@@ -14,7 +14,8 @@
  * worker carries out once (load a program, resolve a kernel, unload, exit).
  * The parent writes a job into one of FORK_SLOTS slots, then publishes its
  * generation number in ctl->gen; workers spin briefly on ctl->gen and then
- * sleep on it with a futex. Slots rotate so that a worker that was preempted
+ * sleep on it with a futex (a map wakes sleepers only if the awake workers
+ * have not finished it within a few microseconds). Slots rotate so that a worker that was preempted
  * inside an old job cannot see a half-written new one: before reusing a slot
  * the parent invalidates it and waits until no worker still has it as its
  * current job (a Dekker handshake on slot->gen and wshared->cur, both
@@ -202,11 +203,10 @@ struct clpool__fork_pool {
 
 /* --------------------------------------------------------------- workers.c */
 
-/* Forks worker i and waits until it has started (loaded every live program
- * and resolved every live kernel). On failure the worker is absent again and
- * the message is recorded. */
-int clpool__fork_spawn(struct clpool__fork_pool *fp, uint32_t i);
-/* Replaces every absent worker. */
+/* Forks every absent worker (at open: all of them) and waits until each has
+ * started (loaded every live program, resolved every live kernel). Workers
+ * that fail are absent again and the first failure's message is recorded.
+ * Refused (CLPOOL_ENODEV) in a process that has initialised OpenCL. */
 int clpool__fork_respawn_absent(struct clpool__fork_pool *fp);
 /* If worker i has died, reaps it, marks it absent and writes how it ended
  * into how ("was killed by SIGSEGV"). Returns 1 if it died, 0 if it lives. */

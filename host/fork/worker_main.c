@@ -23,7 +23,7 @@
  * once. */
 #define SPIN_NS 200000u
 /* A sleeping worker looks at its parent this often, in case the parent died
- * without PR_SET_PDEATHSIG reaching it (see clpool__fork_spawn). */
+ * without PR_SET_PDEATHSIG reaching it (see clpool__fork_respawn_absent). */
 #define IDLE_CHECK_NS 1000000000u
 
 /* Exit codes the parent can tell apart from a kernel's own exit(). */
