@@ -196,14 +196,18 @@ static uint32_t wait_for_job(struct worker *w, uint32_t seen)
     }
     for (;;) {
         /* Announce the sleep before the last look, so that the parent's
-         * store to gen and its look at sleepers cannot both miss (seq_cst). */
-        atomic_store_explicit(&w->me->sleeping, 1, memory_order_relaxed);
+         * store to gen and its look at sleepers cannot both miss (seq_cst).
+         * sleeping marks this worker's share of the count for the parent to
+         * take back should it die asleep; it is set after the count goes up
+         * and cleared before it goes down, so a death in between leaves the
+         * count one too high (a spare wake-up), never too low. */
         atomic_fetch_add_explicit(&ctl->sleepers, 1, memory_order_seq_cst);
+        atomic_store_explicit(&w->me->sleeping, 1, memory_order_relaxed);
         g = atomic_load_explicit(&ctl->gen, memory_order_seq_cst);
         if (g == seen)
             clpool__fork_futex_wait(&ctl->gen, seen, IDLE_CHECK_NS);
-        atomic_fetch_sub_explicit(&ctl->sleepers, 1, memory_order_relaxed);
         atomic_store_explicit(&w->me->sleeping, 0, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&ctl->sleepers, 1, memory_order_relaxed);
         g = atomic_load_explicit(&ctl->gen, memory_order_acquire);
         if (g != seen)
             return g;
