@@ -15,36 +15,50 @@
 #define CL_PLATFORM_NOT_FOUND_KHR -1001
 #endif
 
-/* The property query two-step: ask the size, then fill a buffer of it. The
- * string is NUL-terminated even if a driver forgets. */
-#define STRING_QUERY(fn, handle, what, out)                                              \
-    do {                                                                                 \
-        size_t size_ = 0;                                                                \
-        *(out) = NULL;                                                                   \
-        cl_int err_ = fn((handle), (what), 0, NULL, &size_);                             \
-        if (err_ != CL_SUCCESS)                                                          \
-            return err_;                                                                 \
-        char *s_ = malloc(size_ + 1);                                                    \
-        if (s_ == NULL)                                                                  \
-            return CL_OUT_OF_HOST_MEMORY;                                                \
-        err_ = fn((handle), (what), size_, s_, NULL);                                    \
-        if (err_ != CL_SUCCESS) {                                                        \
-            free(s_);                                                                    \
-            return err_;                                                                 \
-        }                                                                                \
-        s_[size_] = '\0';                                                                \
-        *(out) = s_;                                                                     \
-        return CL_SUCCESS;                                                               \
-    } while (0)
+/* clGetPlatformInfo and clGetDeviceInfo behind one signature, so that the
+ * size-then-fill query below is written once. */
+typedef cl_int (*info_fn)(void *handle, cl_uint what, size_t size, void *value, size_t *size_ret);
+
+static cl_int platform_info(void *handle, cl_uint what, size_t size, void *value, size_t *ret)
+{
+    return clGetPlatformInfo((cl_platform_id)handle, what, size, value, ret);
+}
+
+static cl_int device_info(void *handle, cl_uint what, size_t size, void *value, size_t *ret)
+{
+    return clGetDeviceInfo((cl_device_id)handle, what, size, value, ret);
+}
+
+/* Asks the size, then fills a buffer of it. The string is NUL-terminated
+ * even if a driver forgets. */
+static cl_int query_string(info_fn info, void *handle, cl_uint what, char **out)
+{
+    *out = NULL;
+    size_t size = 0;
+    cl_int err = info(handle, what, 0, NULL, &size);
+    if (err != CL_SUCCESS)
+        return err;
+    char *s = malloc(size + 1);
+    if (s == NULL)
+        return CL_OUT_OF_HOST_MEMORY;
+    err = info(handle, what, size, s, NULL);
+    if (err != CL_SUCCESS) {
+        free(s);
+        return err;
+    }
+    s[size] = '\0';
+    *out = s;
+    return CL_SUCCESS;
+}
 
 cl_int clpool__cl_platform_string(cl_platform_id p, cl_platform_info what, char **out)
 {
-    STRING_QUERY(clGetPlatformInfo, p, what, out);
+    return query_string(platform_info, p, what, out);
 }
 
 cl_int clpool__cl_device_string(cl_device_id d, cl_device_info what, char **out)
 {
-    STRING_QUERY(clGetDeviceInfo, d, what, out);
+    return query_string(device_info, d, what, out);
 }
 
 const char *clpool__cl_type_word(cl_device_type type)
@@ -66,6 +80,7 @@ void clpool__cl_devices_free(clpool__cl_device_list *list)
         free(list->devices[i].name);
         free(list->devices[i].vendor);
         free(list->devices[i].platform_name);
+        free(list->devices[i].platform_vendor);
     }
     free(list->devices);
     list->devices = NULL;
@@ -73,7 +88,8 @@ void clpool__cl_devices_free(clpool__cl_device_list *list)
 }
 
 /* Fills one entry's strings and type. */
-static cl_int describe_device(clpool__cl_device *d, const char *platform_name)
+static cl_int describe_device(clpool__cl_device *d, const char *platform_name,
+                              const char *platform_vendor)
 {
     cl_int err = clGetDeviceInfo(d->device, CL_DEVICE_TYPE, sizeof d->type, &d->type, NULL);
     if (err != CL_SUCCESS)
@@ -85,19 +101,26 @@ static cl_int describe_device(clpool__cl_device *d, const char *platform_name)
     if (err != CL_SUCCESS)
         return err;
     d->platform_name = clpool__strdup(platform_name);
-    return d->platform_name == NULL ? CL_OUT_OF_HOST_MEMORY : CL_SUCCESS;
+    d->platform_vendor = clpool__strdup(platform_vendor);
+    return d->platform_name == NULL || d->platform_vendor == NULL ? CL_OUT_OF_HOST_MEMORY
+                                                                   : CL_SUCCESS;
 }
 
 /* Appends platform p's devices to the list. A platform without devices adds
  * none and is not an error. */
 static cl_int add_platform(clpool__cl_device_list *list, cl_platform_id p, const char **failed)
 {
-    char *pname = NULL;
+    char *pname = NULL, *pvendor = NULL;
     cl_device_id *ids = NULL;
     cl_int err = clpool__cl_platform_string(p, CL_PLATFORM_NAME, &pname);
     if (err != CL_SUCCESS) {
         *failed = "clGetPlatformInfo(CL_PLATFORM_NAME)";
         return err;
+    }
+    err = clpool__cl_platform_string(p, CL_PLATFORM_VENDOR, &pvendor);
+    if (err != CL_SUCCESS) {
+        *failed = "clGetPlatformInfo(CL_PLATFORM_VENDOR)";
+        goto free_name;
     }
     cl_uint n = 0;
     err = clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, NULL, &n);
@@ -131,7 +154,7 @@ static cl_int add_platform(clpool__cl_device_list *list, cl_platform_id p, const
         /* Counted before it is complete, so that devices_free frees the
          * part that was filled in. */
         list->ndevices++;
-        err = describe_device(d, pname);
+        err = describe_device(d, pname, pvendor);
         if (err != CL_SUCCESS) {
             *failed = "clGetDeviceInfo";
             goto free_ids;
@@ -140,6 +163,7 @@ static cl_int add_platform(clpool__cl_device_list *list, cl_platform_id p, const
 free_ids:
     free(ids);
 free_name:
+    free(pvendor);
     free(pname);
     return err;
 }
@@ -186,6 +210,7 @@ cl_int clpool__cl_devices(clpool__cl_device_list *list, const char **failed)
                 free(list->devices[j].name);
                 free(list->devices[j].vendor);
                 free(list->devices[j].platform_name);
+                free(list->devices[j].platform_vendor);
             }
             list->ndevices = before;
             if (list->skipped[0] == '\0')
@@ -224,8 +249,11 @@ static int matches(const clpool__cl_device *d, const char *filter)
         return (d->type & CL_DEVICE_TYPE_CPU) != 0;
     if (strcasecmp(filter, "accelerator") == 0)
         return (d->type & CL_DEVICE_TYPE_ACCELERATOR) != 0;
+    /* The platform's vendor lets "pocl", "nvidia" or "intel" pick a
+     * driver whatever its devices are called. */
     return contains_nocase(d->name, filter) || contains_nocase(d->vendor, filter) ||
-           contains_nocase(d->platform_name, filter);
+           contains_nocase(d->platform_name, filter) ||
+           contains_nocase(d->platform_vendor, filter);
 }
 
 const clpool__cl_device *clpool__cl_select(const clpool__cl_device_list *list,

@@ -14,6 +14,11 @@
 #ifndef CLPOOL_OPENCL_H
 #define CLPOOL_OPENCL_H
 
+/* The library's build defines it; tools that include this header get the
+ * same API level (and no deprecation warnings for the 1.2 calls). */
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
 #include <CL/cl.h>
 
 #include "internal.h"
@@ -63,6 +68,7 @@ typedef struct clpool__cl_device {
     char *name;          /* CL_DEVICE_NAME */
     char *vendor;        /* CL_DEVICE_VENDOR */
     char *platform_name; /* CL_PLATFORM_NAME */
+    char *platform_vendor; /* CL_PLATFORM_VENDOR ("The pocl project") */
 } clpool__cl_device;
 
 typedef struct clpool__cl_device_list {
@@ -80,7 +86,11 @@ typedef struct clpool__cl_device_list {
 cl_int clpool__cl_devices(clpool__cl_device_list *list, const char **failed);
 void clpool__cl_devices_free(clpool__cl_device_list *list);
 
-/* The device that the filter (pool->cfg.device semantics) picks, or NULL. */
+/* The device that the filter (pool->cfg.device semantics) picks, or NULL:
+ * NULL or "" = a GPU, else an accelerator, else any device; "gpu", "cpu",
+ * "accelerator" = the first of that type; anything else = the first device
+ * whose name, vendor, platform name or platform vendor contains it (any
+ * case), GPUs first. */
 const clpool__cl_device *clpool__cl_select(const clpool__cl_device_list *list,
                                            const char *filter);
 

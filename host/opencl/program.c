@@ -10,6 +10,7 @@
 #include "opencl/opencl.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,16 +22,35 @@
 #define CLPOOL_VERSION CLPOOL_VERSION_STRING
 #endif
 
+/* A "#line 1 "file.cl"" directive, so that the compiler's messages name the
+ * .cl file rather than the driver's temporary copy; "" for a name that
+ * cannot be written as a string literal plainly. The file's base name is
+ * enough there (the message's first line has the whole path), and it keeps
+ * the cache key the same whatever directory the program is run from. */
+static void line_directive(const char *path, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    const char *slash = strrchr(path, '/');
+    const char *name = slash != NULL ? slash + 1 : path;
+    if (name[0] == '\0' || strpbrk(name, "\"\\\n\r") != NULL)
+        return;
+    int n = snprintf(buf, len, "#line 1 \"%s\"\n", name);
+    if (n < 0 || (size_t)n >= len)
+        buf[0] = '\0';
+}
+
 /* Everything that decides what the compiler produces. A new driver,
  * device, or clpool version gives a new key, so a stale binary is never
  * offered to a driver that did not make it. */
 static void make_key(const clpool_program *prog, const struct clpool__cl_pool *cl,
-                     char key[CLPOOL__KEY_HEX])
+                     const char *line, char key[CLPOOL__KEY_HEX])
 {
+    /* The #line directive is part of the compiled text (__FILE__ expands
+     * to its name), so it is part of the key. */
     const char *parts[] = {
-        "opencl-binary",  prog->source,       prog->options,       cl->platform_name,
-        cl->platform_version, cl->device_name, cl->driver_version, cl->device_version,
-        CLPOOL_VERSION,
+        "opencl-binary",      line,           prog->source,       prog->options,
+        cl->platform_name,    cl->platform_version, cl->device_name, cl->driver_version,
+        cl->device_version,   CLPOOL_VERSION,
     };
     clpool__key_part kp[sizeof parts / sizeof parts[0]];
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
@@ -160,11 +180,11 @@ static int build_failed(clpool_program *prog, cl_int err, const char *log)
 }
 
 static int build_from_source(clpool_program *prog, const struct clpool__cl_pool *cl,
-                             cl_program *out)
+                             const char *line, cl_program *out)
 {
     cl_int err;
-    const char *src = prog->source;
-    cl_program program = clCreateProgramWithSource(cl->context, 1, &src, NULL, &err);
+    const char *src[2] = {line, prog->source};
+    cl_program program = clCreateProgramWithSource(cl->context, 2, src, NULL, &err);
     if (err != CL_SUCCESS)
         return clpool__cl_error(prog->pool, err, "clCreateProgramWithSource of %s failed",
                                 prog->path);
@@ -187,9 +207,11 @@ int clpool__cl_program_build(clpool_program *prog)
     const struct clpool__cl_pool *cl = clpool__cl_of(pool);
     const int caching = pool->cache.dir != NULL;
     char key[CLPOOL__KEY_HEX];
+    char line[512];
+    line_directive(prog->path, line, sizeof line);
 
     if (caching) {
-        make_key(prog, cl, key);
+        make_key(prog, cl, line, key);
         void *entry = NULL;
         size_t len = 0;
         /* An allocation failure while loading is treated as a miss: the
@@ -208,7 +230,7 @@ int clpool__cl_program_build(clpool_program *prog)
     }
 
     cl_program program = NULL;
-    int status = build_from_source(prog, cl, &program);
+    int status = build_from_source(prog, cl, line, &program);
     if (status != CLPOOL_OK)
         return status;
     if (caching)
