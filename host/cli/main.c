@@ -57,6 +57,21 @@ static int setup_workloads(const bench_options *o, bench_data *data)
     return 0;
 }
 
+/* Each backend that could not open, once (the two fork targets fail alike). */
+static void print_unavailable(const bench_results *res, FILE *out, const char *indent)
+{
+    for (size_t i = 0; i < res->nmsgs; i++) {
+        const bench_row *r = &res->msgs[i].row;
+        int first = res->msgs[i].kind == BENCH_MSG_UNAVAILABLE;
+        for (size_t j = 0; j < i && first; j++)
+            first = !(res->msgs[j].kind == BENCH_MSG_UNAVAILABLE &&
+                      strcmp(res->msgs[j].row.backend, r->backend) == 0);
+        if (first)
+            fprintf(out, "%s%s%s%s: unavailable: %s\n", indent, r->backend,
+                    r->device[0] ? " " : "", r->device, r->error);
+    }
+}
+
 static void print_list(const bench_options *o, const bench_results *res)
 {
     printf("workloads (kernels from %s):\n", o->kernels_dir);
@@ -68,11 +83,10 @@ static void print_list(const bench_options *o, const bench_results *res)
     for (size_t i = 0; i < res->nmsgs; i++) {
         const bench_row *r = &res->msgs[i].row;
         if (res->msgs[i].kind == BENCH_MSG_AVAILABLE)
-            printf("  %-7s %s%s\n", r->backend, r->describe, r->baseline ? " [baseline]" : "");
-        else
-            printf("  %-7s %s%sunavailable: %s\n", r->backend, r->device,
-                   r->device[0] ? ": " : "", r->error);
+            printf("  %-7s %.*s%s\n", r->backend, (int)strcspn(r->describe, ";"), r->describe,
+                   r->baseline ? " [baseline]" : "");
     }
+    print_unavailable(res, stdout, "  ");
 }
 
 /* The rows, grouped by workload in the order they were asked for. NULL when
@@ -119,17 +133,13 @@ static int report(const bench_options *o, bench_results *res, double started)
     } else {
         /* The table first, the baseline notes under it. */
         bench_report_speedups(rows, nrows, NULL);
-        bench_report_table(stdout, rows, nrows);
+        if (nrows > 0)
+            bench_report_table(stdout, rows, nrows);
         bench_report_speedups(rows, nrows, notes);
     }
-    for (size_t i = 0; i < res->nmsgs; i++) {
-        const bench_row *r = &res->msgs[i].row;
-        if (res->msgs[i].kind == BENCH_MSG_UNAVAILABLE)
-            fprintf(notes, "%s%s%s: unavailable: %s\n", r->backend, r->device[0] ? " " : "",
-                    r->device, r->error);
-    }
+    print_unavailable(res, notes, "");
     if (o->format == BENCH_TABLE)
-        fprintf(notes, "%zu rows, %s, in %.1f s\n", nrows,
+        fprintf(notes, "%zu row%s, %s, in %.1f s\n", nrows, nrows == 1 ? "" : "s",
                 nrows == 0 ? "no backend could run"
                 : unverified ? "NOT all verified" : "all verified",
                 bench_now() - started);

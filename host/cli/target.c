@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 size_t bench_targets(const bench_options *o, bench_target *out)
@@ -118,12 +120,9 @@ static int send_unavailable(int fd, const bench_target *t, const char *what, con
 static void run_one(const bench_target *t, clpool_config *cfg, const bench_options *o,
                     const bench_data *data, int fd)
 {
-    char what[64] = "";
-    if (t->kind == CLPOOL_FORK && t->workers > 0)
-        snprintf(what, sizeof what, "%d worker%s", t->workers, t->workers == 1 ? "" : "s");
     clpool *pool = NULL;
     if (clpool_open(cfg, &pool) != CLPOOL_OK) {
-        send_unavailable(fd, t, what, clpool_errmsg(NULL));
+        send_unavailable(fd, t, "", clpool_errmsg(NULL));
         return;
     }
     run_on_pool(pool, cfg, t, o, data, fd);
@@ -164,9 +163,25 @@ static void run_opencl(const bench_target *t, clpool_config *cfg, const bench_op
         send_unavailable(fd, t, o->device != NULL ? o->device : "", why);
 }
 
+/* OpenCL drivers keep caches of their own, which would make the cold build
+ * warm from the second run of clpool-bench on: point the ones we know of
+ * into this child's fresh directory. Only this child's environment changes. */
+static void fresh_driver_caches(const char *cache_dir)
+{
+    static const char *const vars[] = {"POCL_CACHE_DIR", "CUDA_CACHE_PATH"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        snprintf(path, sizeof path, "%s/driver-%zu", cache_dir, i);
+        if (mkdir(path, 0700) == 0)
+            setenv(vars[i], path, 1);
+    }
+}
+
 void bench_target_child(const bench_target *t, const bench_options *o, const bench_data *data,
                         const char *cache_dir, int fd)
 {
+    if (t->kind != CLPOOL_FORK)
+        fresh_driver_caches(cache_dir);
     clpool_config cfg;
     /* The environment's timeout; the rest is the target's. */
     clpool_config_init(&cfg);
