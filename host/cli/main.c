@@ -39,7 +39,7 @@ static void catch_signals(void)
 }
 
 /* The inputs and references of every workload asked for. -1 (having said
- * why) when memory runs out. */
+ * why) when one cannot be made. */
 static int setup_workloads(const bench_options *o, bench_data *data)
 {
     for (size_t i = 0; i < o->nworkloads; i++) {
@@ -49,7 +49,9 @@ static int setup_workloads(const bench_options *o, bench_data *data)
         bench_progress("preparing %s: inputs and reference results for %zu items", w->name, n);
         if (w->setup(&data[i], n) != 0) {
             bench_progress(NULL);
-            fprintf(stderr, "clpool-bench: no memory for %s at %zu items (try a smaller --size)\n",
+            fprintf(stderr,
+                    "clpool-bench: cannot prepare %s for %zu items: out of memory or past "
+                    "the workload's limits (try a smaller --size)\n",
                     w->name, n);
             return -1;
         }
