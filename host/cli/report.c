@@ -103,9 +103,14 @@ void bench_report_table(FILE *out, bench_row *const *rows, size_t n)
         const bench_row *r = rows[i];
         if (r->error[0] == '\0')
             continue;
+        /* "not verified: why" reads "NOT verified: why"; a row that could
+         * not run says FAILED; a verified row's note (a warm build that
+         * failed) is only a note. */
+        int mismatch = strncmp(r->error, "not verified: ", 14) == 0;
         fprintf(out, "%s on %s%s%s%s: %s%s\n", r->workload, r->backend, r->device[0] ? " (" : "",
-                r->device, r->device[0] ? ")" : "", r->verified ? "" : "NOT verified: ",
-                strncmp(r->error, "not verified: ", 14) == 0 ? r->error + 14 : r->error);
+                r->device, r->device[0] ? ")" : "",
+                r->verified ? "note: " : mismatch ? "NOT verified: " : "FAILED: ",
+                mismatch ? r->error + 14 : r->error);
     }
 }
 
