@@ -56,35 +56,41 @@ int clpool_buffer_new(clpool *pool, size_t bytes, clpool_buffer **out)
         return CLPOOL_EINVAL;
     *out = NULL;
     clpool_buffer *buf;
+    pthread_mutex_lock(&pool->lock);
     int status = clpool__buffer_make(pool, bytes, &buf);
-    if (status != CLPOOL_OK)
-        return status;
-    buf->next = pool->buffers;
-    if (pool->buffers != NULL)
-        pool->buffers->prev = buf;
-    pool->buffers = buf;
-    *out = buf;
-    return CLPOOL_OK;
+    if (status == CLPOOL_OK) {
+        buf->next = pool->buffers;
+        if (pool->buffers != NULL)
+            pool->buffers->prev = buf;
+        pool->buffers = buf;
+        *out = buf;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return status;
 }
 
 int clpool_buffer_write(clpool_buffer *buf, size_t offset, const void *src, size_t bytes)
 {
     if (buf == NULL)
         return CLPOOL_EINVAL;
+    pthread_mutex_lock(&buf->pool->lock);
     int status = check_range(buf, offset, bytes, src, "write");
-    if (status != CLPOOL_OK || bytes == 0)
-        return status;
-    return buf->pool->ops->buffer_write(buf, offset, src, bytes);
+    if (status == CLPOOL_OK && bytes > 0)
+        status = buf->pool->ops->buffer_write(buf, offset, src, bytes);
+    pthread_mutex_unlock(&buf->pool->lock);
+    return status;
 }
 
 int clpool_buffer_read(clpool_buffer *buf, size_t offset, void *dst, size_t bytes)
 {
     if (buf == NULL)
         return CLPOOL_EINVAL;
+    pthread_mutex_lock(&buf->pool->lock);
     int status = check_range(buf, offset, bytes, dst, "read");
-    if (status != CLPOOL_OK || bytes == 0)
-        return status;
-    return buf->pool->ops->buffer_read(buf, offset, dst, bytes);
+    if (status == CLPOOL_OK && bytes > 0)
+        status = buf->pool->ops->buffer_read(buf, offset, dst, bytes);
+    pthread_mutex_unlock(&buf->pool->lock);
+    return status;
 }
 
 size_t clpool_buffer_size(const clpool_buffer *buf)
@@ -97,6 +103,7 @@ void clpool_buffer_free(clpool_buffer *buf)
     if (buf == NULL)
         return;
     clpool *pool = buf->pool;
+    pthread_mutex_lock(&pool->lock);
     if (buf->prev != NULL)
         buf->prev->next = buf->next;
     else
@@ -104,4 +111,5 @@ void clpool_buffer_free(clpool_buffer *buf)
     if (buf->next != NULL)
         buf->next->prev = buf->prev;
     clpool__buffer_destroy(buf);
+    pthread_mutex_unlock(&pool->lock);
 }

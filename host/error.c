@@ -52,19 +52,45 @@ int clpool__error_text(clpool *pool, int status, const char *text)
     return status;
 }
 
+/* Each thread gets its own copy of a pool's message, so that another thread's
+ * failure on a shared pool cannot free the string under it. The key is
+ * process-wide, like errno; its destructor frees a thread's copy. */
+static pthread_key_t copy_key;
+static pthread_once_t copy_key_once = PTHREAD_ONCE_INIT;
+static int copy_key_made;
+
+static void make_copy_key(void)
+{
+    copy_key_made = pthread_key_create(&copy_key, free) == 0;
+}
+
 const char *clpool_errmsg(const clpool *pool)
 {
     if (pool == NULL)
         return open_errmsg;
-    if (pool->errmsg == NULL)
-        return "";
-    return pool->errmsg;
+    pthread_once(&copy_key_once, make_copy_key);
+    if (!copy_key_made)
+        return pool->errmsg != NULL ? pool->errmsg : "";
+
+    /* The lock guards the message, not the pool's value: cast it away. */
+    clpool *p = (clpool *)pool;
+    pthread_mutex_lock(&p->lock);
+    char *copy = clpool__strdup(p->errmsg != NULL ? p->errmsg : "");
+    pthread_mutex_unlock(&p->lock);
+    if (copy == NULL)
+        return no_memory_for_message;
+    free(pthread_getspecific(copy_key));
+    if (pthread_setspecific(copy_key, copy) != 0) {
+        free(copy);
+        return no_memory_for_message;
+    }
+    return copy;
 }
 
 /* Moves a failed open's message from the half-made pool to the thread. */
 void clpool__error_to_thread(clpool *pool)
 {
-    snprintf(open_errmsg, sizeof open_errmsg, "%s", clpool_errmsg(pool));
+    snprintf(open_errmsg, sizeof open_errmsg, "%s", pool->errmsg != NULL ? pool->errmsg : "");
 }
 
 void clpool__error_clear_thread(void)

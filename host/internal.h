@@ -7,6 +7,7 @@
 
 #include "clpool.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -22,6 +23,9 @@
 struct clpool__backend_ops;
 
 struct clpool {
+    /* Held by every public call that uses the pool, so that threads may
+     * share it; the backend's slots run with it held. */
+    pthread_mutex_t lock;
     const struct clpool__backend_ops *ops;
     void *impl;               /* the backend's state */
     clpool_config cfg;        /* the strings below are the pool's own copies */

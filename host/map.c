@@ -66,10 +66,21 @@ static int unstage_outputs(clpool_kernel *k, size_t n, const clpool_arg *args, s
     return CLPOOL_OK;
 }
 
+static int map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+
 int clpool_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
 {
     if (k == NULL)
         return CLPOOL_EINVAL;
+    clpool *pool = k->prog->pool;
+    pthread_mutex_lock(&pool->lock);
+    int status = map_locked(k, n, args, nargs);
+    pthread_mutex_unlock(&pool->lock);
+    return status;
+}
+
+static int map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+{
     clpool *pool = k->prog->pool;
     int status = clpool__args_check(k, n, args, nargs);
     if (status != CLPOOL_OK || n == 0)
@@ -118,14 +129,11 @@ int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t 
                      clpool_event **ev)
 {
     if (ev == NULL)
-        return k == NULL ? CLPOOL_EINVAL
-                         : clpool__error(k->prog->pool, CLPOOL_EINVAL,
-                                         "clpool_map_async: ev is NULL");
+        return CLPOOL_EINVAL;
     *ev = NULL;
     clpool_event *e = malloc(sizeof *e);
     if (e == NULL)
-        return k == NULL ? CLPOOL_ENOMEM
-                         : clpool__error(k->prog->pool, CLPOOL_ENOMEM, "no memory for an event");
+        return CLPOOL_ENOMEM;
     /* Until maps overlap, the map runs now and its status waits in the
      * event: callers already get the contract they will keep. */
     e->status = clpool_map(k, n, args, nargs);

@@ -110,6 +110,7 @@ static int choose_backend(const clpool_config *cfg, const struct clpool__backend
 
 static void pool_free(clpool *pool)
 {
+    pthread_mutex_destroy(&pool->lock);
     clpool__cache_close(&pool->cache);
     free(pool->cfg_device);
     free(pool->cfg_cache_dir);
@@ -136,6 +137,10 @@ int clpool_open(const clpool_config *cfg_in, clpool **out)
     clpool *pool = calloc(1, sizeof *pool);
     if (pool == NULL)
         return clpool__error(NULL, CLPOOL_ENOMEM, "no memory for a pool");
+    if (pthread_mutex_init(&pool->lock, NULL) != 0) {
+        free(pool);
+        return clpool__error(NULL, CLPOOL_ENOMEM, "cannot make the pool's lock");
+    }
     pool->cfg = cfg;
     pool->cfg_device = clpool__strdup(cfg.device);
     pool->cfg_cache_dir = clpool__strdup(cfg.cache_dir);

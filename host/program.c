@@ -64,12 +64,9 @@ destroy:
     return status;
 }
 
-int clpool_program_source(clpool *pool, const char *source, const char *options,
+static int program_source(clpool *pool, const char *source, const char *options,
                           clpool_program **out)
 {
-    if (pool == NULL || out == NULL)
-        return CLPOOL_EINVAL;
-    *out = NULL;
     if (source == NULL)
         return clpool__error(pool, CLPOOL_EINVAL, "clpool_program_source: source is NULL");
     char *copy = clpool__strdup(source);
@@ -78,12 +75,9 @@ int clpool_program_source(clpool *pool, const char *source, const char *options,
     return program_build(pool, copy, "<source>", options, out);
 }
 
-int clpool_program_file(clpool *pool, const char *path, const char *options,
+static int program_file(clpool *pool, const char *path, const char *options,
                         clpool_program **out)
 {
-    if (pool == NULL || out == NULL)
-        return CLPOOL_EINVAL;
-    *out = NULL;
     if (path == NULL)
         return clpool__error(pool, CLPOOL_EINVAL, "clpool_program_file: path is NULL");
     char *source = NULL;
@@ -99,6 +93,30 @@ int clpool_program_file(clpool *pool, const char *path, const char *options,
     return program_build(pool, source, path, options, out);
 }
 
+int clpool_program_source(clpool *pool, const char *source, const char *options,
+                          clpool_program **out)
+{
+    if (pool == NULL || out == NULL)
+        return CLPOOL_EINVAL;
+    *out = NULL;
+    pthread_mutex_lock(&pool->lock);
+    int status = program_source(pool, source, options, out);
+    pthread_mutex_unlock(&pool->lock);
+    return status;
+}
+
+int clpool_program_file(clpool *pool, const char *path, const char *options,
+                        clpool_program **out)
+{
+    if (pool == NULL || out == NULL)
+        return CLPOOL_EINVAL;
+    *out = NULL;
+    pthread_mutex_lock(&pool->lock);
+    int status = program_file(pool, path, options, out);
+    pthread_mutex_unlock(&pool->lock);
+    return status;
+}
+
 const char *clpool_program_log(const clpool_program *prog)
 {
     if (prog == NULL || prog->log == NULL)
@@ -111,6 +129,7 @@ void clpool_program_free(clpool_program *prog)
     if (prog == NULL)
         return;
     clpool *pool = prog->pool;
+    pthread_mutex_lock(&pool->lock);
     if (prog->prev != NULL)
         prog->prev->next = prog->next;
     else
@@ -124,13 +143,24 @@ void clpool_program_free(clpool_program *prog)
     if (prog->impl != NULL)
         pool->ops->program_free(prog);
     program_destroy(prog);
+    pthread_mutex_unlock(&pool->lock);
 }
+
+static int kernel_get(clpool_program *prog, const char *name, clpool_kernel **out);
 
 int clpool_kernel_get(clpool_program *prog, const char *name, clpool_kernel **out)
 {
     if (prog == NULL || out == NULL)
         return CLPOOL_EINVAL;
     *out = NULL;
+    pthread_mutex_lock(&prog->pool->lock);
+    int status = kernel_get(prog, name, out);
+    pthread_mutex_unlock(&prog->pool->lock);
+    return status;
+}
+
+static int kernel_get(clpool_program *prog, const char *name, clpool_kernel **out)
+{
     clpool *pool = prog->pool;
     if (name == NULL)
         return clpool__error(pool, CLPOOL_EINVAL, "clpool_kernel_get: name is NULL");

@@ -15,10 +15,13 @@
  *    function; free functions accept NULL. A program, buffer or kernel must be
  *    freed before the pool it came from is closed; clpool_close() frees
  *    whatever is left, so the handles are invalid after it.
- *  - Threads: one pool, and everything made from it, may be used by one thread
- *    at a time (take a lock around it to share it). Different pools may be
- *    used concurrently from different threads. clpool_strerror,
- *    clpool_err_name and clpool_config_init may be called from any thread.
+ *  - Threads: every call may be made from any thread. Calls on one pool (and
+ *    on its programs, kernels and buffers) take the pool's lock, so threads
+ *    may share a pool and their maps run one after another; different pools
+ *    run concurrently. The exceptions are the ends of a handle's life: no
+ *    other thread may be using a handle while it is freed, or a pool while it
+ *    is closed. clpool_errmsg(pool) gives the calling thread its own copy of
+ *    the message of the most recent failure on the pool, by whichever thread.
  *  - Processes: a pool belongs to the process that opened it; do not use it in
  *    a child after fork().
  */
@@ -133,8 +136,8 @@ CLPOOL_EXTERN void clpool_close(clpool *pool);
 CLPOOL_EXTERN const char *clpool_describe(const clpool *pool);
 
 /* The detail of the last failure on pool ("" if none). With pool NULL: the
- * calling thread's last failed clpool_open(). Owned by the library; valid until
- * the next call on the same pool (or the next clpool_open in the thread). */
+ * calling thread's last failed clpool_open(). Owned by the library; valid in
+ * the calling thread until its next clpool_errmsg (or clpool_open) call. */
 CLPOOL_EXTERN const char *clpool_errmsg(const clpool *pool);
 
 /* ---------------------------------------------------------------- programs */

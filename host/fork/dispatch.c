@@ -99,6 +99,33 @@ void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_
         clpool__fork_futex_wake(&ctl->gen, INT_MAX);
 }
 
+/* Has worker i died? A death is recorded in *f (the first one only) if the
+ * worker was inside job gen, or if every worker counts. A worker that died
+ * idle took nothing of this job with it: the map goes on without it, and it
+ * is replaced before the next one. */
+static void look_at(struct clpool__fork_pool *fp, uint32_t i, uint32_t gen, int every_worker,
+                    struct failure *f)
+{
+    if (fp->workers[i].state != FORK_W_LIVE)
+        return;
+    /* Read before the check: a reaped worker's record is reset. */
+    struct clpool__fork_wshared *w = &fp->ctl->w[i];
+    uint32_t cur = atomic_load_explicit(&w->cur, memory_order_relaxed);
+    size_t begin = atomic_load_explicit(&w->begin, memory_order_relaxed);
+    size_t end = atomic_load_explicit(&w->end, memory_order_relaxed);
+    char how[sizeof f->how];
+    if (!clpool__fork_check_dead(fp, i, how, sizeof how))
+        return;
+    if ((every_worker || cur == gen) && f->status == CLPOOL_OK) {
+        f->status = CLPOOL_EWORKER;
+        f->worker = i;
+        f->pid = fp->workers[i].pid;
+        snprintf(f->how, sizeof f->how, "%s", how);
+        f->begin = begin;
+        f->end = end;
+    }
+}
+
 /* Waits for job gen to finish. A worker that dies while inside the job (or,
  * for a command, at all: every worker must answer it) fails it, and so does
  * the deadline (0: none). On failure *f says what happened. */
@@ -108,6 +135,13 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
     struct clpool__fork_ctl *ctl = fp->ctl;
     f->status = CLPOOL_OK;
     f->worker = UINT32_MAX;
+    /* While the workers start on the job, look at one of them: a worker
+     * killed from outside while idle is noticed within nworkers maps even
+     * when no map is long enough to reach the slices below. */
+    fp->next_look = (fp->next_look + 1) % fp->nworkers;
+    look_at(fp, fp->next_look, gen, every_worker, f);
+    if (f->status != CLPOOL_OK)
+        return f->status;
     uint64_t start = clpool__fork_now_ns();
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen)
@@ -133,28 +167,8 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen)
             return CLPOOL_OK;
 
-        for (uint32_t i = 0; i < fp->nworkers; i++) {
-            if (fp->workers[i].state != FORK_W_LIVE)
-                continue;
-            /* Read before the check: a reaped worker's record is reset. */
-            struct clpool__fork_wshared *w = &ctl->w[i];
-            uint32_t cur = atomic_load_explicit(&w->cur, memory_order_relaxed);
-            size_t begin = atomic_load_explicit(&w->begin, memory_order_relaxed);
-            size_t end = atomic_load_explicit(&w->end, memory_order_relaxed);
-            char how[sizeof f->how];
-            if (!clpool__fork_check_dead(fp, i, how, sizeof how))
-                continue;
-            /* A worker that died idle took nothing of this job with it: the
-             * map goes on without it, and it is replaced afterwards. */
-            if ((every_worker || cur == gen) && f->status == CLPOOL_OK) {
-                f->status = CLPOOL_EWORKER;
-                f->worker = i;
-                f->pid = fp->workers[i].pid;
-                snprintf(f->how, sizeof f->how, "%s", how);
-                f->begin = begin;
-                f->end = end;
-            }
-        }
+        for (uint32_t i = 0; i < fp->nworkers; i++)
+            look_at(fp, i, gen, every_worker, f);
         if (f->status != CLPOOL_OK)
             return f->status;
         if (fp->nlive == 0)
@@ -176,18 +190,17 @@ static void abandon(struct clpool__fork_pool *fp, struct clpool__fork_job *job, 
             clpool__fork_kill(fp, i);
 }
 
-/* Replaces the lost workers and records msg (with the replacement's own
- * failure, if any) as the pool's message. */
+/* Replaces the lost workers and records msg, and how the replacement went,
+ * as the pool's message. */
 static int fail(struct clpool__fork_pool *fp, int status, const char *msg)
 {
-    char *copy = clpool__strdup(msg);
-    int respawned = clpool__fork_respawn_absent(fp);
-    if (respawned != CLPOOL_OK)
-        clpool__error(fp->pool, status, "%s; and they could not all be replaced: %s",
-                      copy ? copy : msg, clpool_errmsg(fp->pool));
+    /* pool->errmsg, not clpool_errmsg(): the caller holds the pool's lock,
+     * which clpool_errmsg takes. */
+    if (clpool__fork_respawn_absent(fp) != CLPOOL_OK)
+        clpool__error(fp->pool, status, "%s; the lost workers could not all be replaced: %s",
+                      msg, fp->pool->errmsg ? fp->pool->errmsg : "");
     else
-        clpool__error(fp->pool, status, "%s", copy ? copy : msg);
-    free(copy);
+        clpool__error(fp->pool, status, "%s; the lost workers were replaced", msg);
     return status;
 }
 
@@ -235,17 +248,16 @@ static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clp
             append(msg, sizeof msg, &used, " and %u more", listed - 4);
         if (next < n)
             append(msg, sizeof msg, &used, "; not started: items [%zu, %zu)", next, n);
-        append(msg, sizeof msg, &used, "; the workers running it were killed and replaced");
+        append(msg, sizeof msg, &used, "; the workers running it were killed");
     } else if (f->worker != UINT32_MAX) {
         append(msg, sizeof msg, &used, "worker %u (pid %ld) %s while running ", f->worker,
                (long)f->pid, f->how);
         if (f->end > f->begin)
             append(msg, sizeof msg, &used, "items [%zu, %zu) of ", f->begin, f->end);
-        append(msg, sizeof msg, &used,
-               "kernel '%s'; the workers still running it were killed and replaced", k->name);
+        append(msg, sizeof msg, &used, "kernel '%s'; the workers still running it were killed",
+               k->name);
     } else {
-        append(msg, sizeof msg, &used,
-               "kernel '%s': every worker process has died; they were replaced", k->name);
+        append(msg, sizeof msg, &used, "kernel '%s': every worker process has died", k->name);
     }
     abandon(fp, job, gen);
     return fail(fp, f->status, msg);

@@ -183,6 +183,7 @@ struct clpool__fork_pool {
     uint32_t nworkers;
     uint32_t nlive;
     uint32_t gen;  /* the last generation published */
+    uint32_t next_look; /* the worker whose pid the next job looks at */
     pid_t parent;  /* the process that owns the workers */
     /* Slots, indexed by the numbers the workers know them by. Workers forked
      * later read these arrays from their copy of the parent's memory. */

@@ -103,7 +103,7 @@ int clpool__fork_program_build(clpool_program *prog)
                                prog->path, bad, (long)fp->workers[bad].pid, fp->ctl->w[bad].err);
         /* Those that did load it let it go again (the message is kept:
          * UNLOAD cannot fail in a way worth reporting over this one). */
-        char *msg = clpool__strdup(clpool_errmsg(pool));
+        char *msg = clpool__strdup(pool->errmsg); /* clpool_errmsg takes the held lock */
         (void)clpool__fork_command(fp, FORK_CMD_UNLOAD, slot, 0, NULL);
         if (msg != NULL) {
             clpool__error_text(pool, status, msg);

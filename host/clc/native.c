@@ -1,0 +1,557 @@
+/*
+ * clpool__native_build: refuse what cannot run, ask the C compiler who it
+ * is, generate the C text, then take the shared object from the cache or
+ * compile it (see native.h).
+ */
+#include "clc/native.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "clc/buf.h"
+#include "clc/native_gen.h"
+#include "clc/options.h"
+#include "clc/prelude.h"
+#include "clc/refuse.h"
+#include "clc/spawn.h"
+
+#ifndef CLPOOL_VERSION
+#define CLPOOL_VERSION CLPOOL_VERSION_STRING
+#endif
+
+/* Flags every build gets, before the ones the build options map to (so an
+ * option such as -cl-opt-disable's -O0 overrides them). gcc and clang both
+ * accept each. -fsigned-char: OpenCL's char is signed on every host.
+ * -Werror=implicit-function-declaration and -Wl,-z,defs: a misspelt
+ * built-in fails the build instead of making a .so that cannot load. */
+static const char *const base_flags[] = {
+    "-std=gnu11", "-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno",
+    "-fvisibility=hidden", "-fopenmp-simd", "-fsigned-char",
+    "-Werror=implicit-function-declaration", "-Werror=implicit-int", "-Werror=return-type",
+    "-Wl,-z,defs", "-pipe",
+};
+
+/* How the compiler is asked who it is: its predefined macros for this
+ * machine name its version (__VERSION__) and the instruction set that
+ * -march=native picks, so a cache shared between machines cannot hand an
+ * AVX-512 build to a machine without it. */
+static const char *const identity_flags[] = {"-march=native", "-dM", "-E", "-x", "c", "/dev/null"};
+
+static const char prelude_line[] = "#line 1 \"<clpool prelude>\"\n";
+
+/* ------------------------------------------------------------- helpers */
+
+static const char *tmp_dir(void)
+{
+    const char *t = secure_getenv("TMPDIR");
+    return t != NULL && t[0] == '/' ? t : "/tmp";
+}
+
+/* $CC split on blanks (no shell, no quotes), or "cc". */
+static int compiler_words(clpool *pool, clpool__argv *cc)
+{
+    const char *env = secure_getenv("CC");
+    if (env == NULL || env[strspn(env, " \t\n")] == '\0')
+        env = "cc";
+    const char *p = env;
+    while (*p != '\0') {
+        p += strspn(p, " \t\n");
+        size_t n = strcspn(p, " \t\n");
+        if (n == 0)
+            break;
+        char *w = clpool__asprintf("%.*s", (int)n, p);
+        int failed = w == NULL || clpool__argv_add(cc, w) != 0;
+        free(w);
+        if (failed)
+            return clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's name");
+        p += n;
+    }
+    return CLPOOL_OK;
+}
+
+static int add_all(clpool__argv *a, const char *const *words, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (clpool__argv_add(a, words[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* Whether a spawn's wait status (or -1: unknown) means success. */
+static int exited_ok(int wstatus)
+{
+    return wstatus != -1 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+}
+
+static void describe_exit(clpool__buf *b, int wstatus)
+{
+    if (wstatus == -1)
+        clpool__buf_str(b, "its exit status is unknown (SIGCHLD is ignored) and it made no output");
+    else if (WIFSIGNALED(wstatus))
+        clpool__buf_fmt(b, "it was killed by signal %d", WTERMSIG(wstatus));
+    else
+        clpool__buf_fmt(b, "it exited with status %d", WEXITSTATUS(wstatus));
+}
+
+static int cannot_run(clpool *pool, const char *cc, int err)
+{
+    if (err == ENOMEM)
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler '%s'", cc);
+    return clpool__error(pool, CLPOOL_EBUILD,
+                         "cannot run the C compiler '%s': %s (set CC to a C compiler)", cc,
+                         strerror(err));
+}
+
+/* Spawns `cc -march=native -dM -E -x c /dev/null` into *macros. */
+static int compiler_identity(clpool *pool, const clpool__argv *cc, clpool__buf *macros)
+{
+    clpool__argv argv = {0};
+    int status = CLPOOL_OK;
+    if (add_all(&argv, (const char *const *)cc->v, cc->n) != 0 ||
+        add_all(&argv, identity_flags, sizeof identity_flags / sizeof identity_flags[0]) != 0) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler");
+        goto free_argv;
+    }
+    int wstatus;
+    int err = clpool__spawn(argv.v, macros, &wstatus);
+    if (err != 0) {
+        status = cannot_run(pool, cc->v[0], err);
+        goto free_argv;
+    }
+    if (!exited_ok(wstatus) && !(wstatus == -1 && macros->len > 0)) {
+        clpool__buf msg = {0};
+        clpool__buf_fmt(&msg, "the C compiler '%s' failed when asked for its predefined macros "
+                              "(-march=native -dM -E): ",
+                        cc->v[0]);
+        describe_exit(&msg, wstatus);
+        clpool__buf_fmt(&msg, "\n%s", macros->data != NULL ? macros->data : "");
+        char *text = clpool__buf_take(&msg);
+        status = text != NULL ? clpool__error_text(pool, CLPOOL_EBUILD, text)
+                              : clpool__error(pool, CLPOOL_EBUILD,
+                                              "the C compiler '%s' failed", cc->v[0]);
+        free(text);
+    }
+free_argv:
+    clpool__argv_free(&argv);
+    return status;
+}
+
+/* Writes all of data to fd. Returns 0 or an errno value. */
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Makes dir/clpool-XXXXXX<suffix> with O_EXCL, mode 0600; *path is heap.
+ * Returns the descriptor, or -1 with errno set. */
+static int make_file(const char *dir, const char *suffix, char **path)
+{
+    *path = clpool__asprintf("%s/clpool-XXXXXX%s", dir, suffix);
+    if (*path == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int fd = mkostemps(*path, (int)strlen(suffix), O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        free(*path);
+        *path = NULL;
+        errno = e;
+    }
+    return fd;
+}
+
+/* Writes data into a new private file in dir. Returns CLPOOL_OK with *path
+ * set, or CLPOOL_EIO/ENOMEM (message on pool, nothing left behind). */
+static int write_new_file(clpool *pool, const char *dir, const char *suffix, const void *data,
+                          size_t len, char **path)
+{
+    int fd = make_file(dir, suffix, path);
+    if (fd < 0)
+        return clpool__error(pool, errno == ENOMEM ? CLPOOL_ENOMEM : CLPOOL_EIO,
+                             "cannot create a file in %s: %s", dir, strerror(errno));
+    int err = write_all(fd, data, len);
+    if (close(fd) != 0 && err == 0 && errno != EINTR)
+        err = errno;
+    if (err != 0) {
+        unlink(*path);
+        free(*path);
+        *path = NULL;
+        return clpool__error(pool, CLPOOL_EIO, "cannot write a file in %s: %s", dir,
+                             strerror(err));
+    }
+    return CLPOOL_OK;
+}
+
+/* Reads a whole file. Returns 0, or an errno value. */
+static int read_all(const char *path, void **data, size_t *len)
+{
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return errno;
+    int err = 0;
+    struct stat st;
+    char *buf = NULL;
+    if (fstat(fd, &st) != 0) {
+        err = errno;
+        goto close_fd;
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    buf = malloc(size != 0 ? size : 1);
+    if (buf == NULL) {
+        err = ENOMEM;
+        goto close_fd;
+    }
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            err = n < 0 ? errno : EIO; /* the file shrank under us */
+            free(buf);
+            buf = NULL;
+            goto close_fd;
+        }
+        got += (size_t)n;
+    }
+    *data = buf;
+    *len = size;
+close_fd:
+    close(fd);
+    return err;
+}
+
+/* ------------------------------------------------------------ workspace */
+
+/* Where the temporary files of one build go. With the cache on: the cache's
+ * own "tmp" folder (mode 0700, inside the private cache directory), which
+ * is also where the handed-out .so stays. With the cache off: a fresh
+ * mkdtemp folder that is removed at the end; the .so is then moved out to a
+ * mkstemps file directly in $TMPDIR (mode 0600; in a sticky /tmp no other
+ * user can replace it), because the folder cannot outlive the build. */
+typedef struct workspace {
+    char *dir;
+    int ours; /* dir was made for this build */
+} workspace;
+
+static int private_dir_ok(const char *dir)
+{
+    struct stat st;
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+           (st.st_mode & 077) == 0;
+}
+
+static int workspace_open(clpool *pool, workspace *w)
+{
+    w->dir = NULL;
+    w->ours = 0;
+    if (pool->cache.dir != NULL) {
+        char *d = clpool__asprintf("%s/tmp", pool->cache.dir);
+        if (d == NULL)
+            return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a path");
+        if ((mkdir(d, 0700) == 0 || errno == EEXIST) && private_dir_ok(d)) {
+            w->dir = d;
+            return CLPOOL_OK;
+        }
+        free(d); /* not usable: build as if the cache were off */
+    }
+    char *d = clpool__asprintf("%s/clpool-build-XXXXXX", tmp_dir());
+    if (d == NULL)
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a path");
+    if (mkdtemp(d) == NULL) {
+        int e = errno;
+        free(d);
+        return clpool__error(pool, CLPOOL_EIO, "cannot make a private folder in %s: %s",
+                             tmp_dir(), strerror(e));
+    }
+    w->dir = d;
+    w->ours = 1;
+    return CLPOOL_OK;
+}
+
+static void workspace_close(workspace *w)
+{
+    if (w->ours && w->dir != NULL)
+        rmdir(w->dir); /* only empties it made; fails harmlessly otherwise */
+    free(w->dir);
+    w->dir = NULL;
+}
+
+/* --------------------------------------------------------------- compile */
+
+/* Compiles text into a .so; on success *so_path is the handed-out file and
+ * *log the compiler's warnings (or NULL). */
+static int compile(clpool_program *prog, const workspace *w, const clpool__argv *cc,
+                   const clpool__argv *flags, const char *text, size_t text_len, char **so_path,
+                   char **log)
+{
+    clpool *pool = prog->pool;
+    int status;
+    char *c_path = NULL, *out_path = NULL, *final_path = NULL;
+    clpool__argv argv = {0};
+    clpool__buf output = {0};
+
+    status = write_new_file(pool, w->dir, ".c", text, text_len, &c_path);
+    if (status != CLPOOL_OK)
+        return status;
+
+    /* In our own folder a fixed name is safe; in the cache's tmp folder the
+     * output gets a unique name made with O_EXCL. */
+    if (w->ours) {
+        out_path = clpool__asprintf("%s/kernel.so", w->dir);
+    } else {
+        int fd = make_file(w->dir, ".so", &out_path);
+        if (fd >= 0)
+            close(fd);
+        else if (errno != ENOMEM) {
+            status = clpool__error(pool, CLPOOL_EIO, "cannot create a file in %s: %s", w->dir,
+                                   strerror(errno));
+            goto unlink_c;
+        }
+    }
+    if (out_path == NULL) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for a path");
+        goto unlink_c;
+    }
+
+    if (add_all(&argv, (const char *const *)cc->v, cc->n) != 0 ||
+        add_all(&argv, (const char *const *)flags->v, flags->n) != 0 ||
+        clpool__argv_add(&argv, "-o") != 0 || clpool__argv_add(&argv, out_path) != 0 ||
+        clpool__argv_add(&argv, c_path) != 0 || clpool__argv_add(&argv, "-lm") != 0) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler");
+        goto unlink_out;
+    }
+
+    int wstatus;
+    int err = clpool__spawn(argv.v, &output, &wstatus);
+    if (err != 0) {
+        status = cannot_run(pool, cc->v[0], err);
+        goto unlink_out;
+    }
+    int ok = exited_ok(wstatus);
+    if (wstatus == -1) {
+        /* SIGCHLD ignored: judge by the output file. */
+        struct stat st;
+        ok = stat(out_path, &st) == 0 && st.st_size > 0;
+    }
+    if (!ok) {
+        clpool__buf msg = {0};
+        clpool__buf_fmt(&msg, "the C compiler '%s' could not build %s for the fork backend (",
+                        cc->v[0], prog->path);
+        describe_exit(&msg, wstatus);
+        clpool__buf_fmt(&msg, "):\n%s", output.data != NULL ? output.data : "");
+        char *m = clpool__buf_take(&msg);
+        status = m != NULL ? clpool__error_text(pool, CLPOOL_EBUILD, m)
+                           : clpool__error(pool, CLPOOL_EBUILD, "the C compiler failed");
+        free(m);
+        goto unlink_out;
+    }
+
+    if (w->ours) {
+        /* Move the .so out of the folder that is about to go. */
+        int fd = make_file(tmp_dir(), ".so", &final_path);
+        if (fd < 0) {
+            status = clpool__error(pool, errno == ENOMEM ? CLPOOL_ENOMEM : CLPOOL_EIO,
+                                   "cannot create a file in %s: %s", tmp_dir(), strerror(errno));
+            goto unlink_out;
+        }
+        close(fd);
+        if (rename(out_path, final_path) != 0) {
+            status = clpool__error(pool, CLPOOL_EIO, "cannot move the built object to %s: %s",
+                                   final_path, strerror(errno));
+            unlink(final_path);
+            free(final_path);
+            goto unlink_out;
+        }
+        free(out_path);
+        out_path = final_path;
+    }
+    if (output.len > strspn(output.data, " \t\r\n")) {
+        *log = clpool__buf_take(&output);
+        if (*log == NULL) {
+            status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for the build log");
+            goto unlink_out;
+        }
+    }
+    *so_path = out_path;
+    out_path = NULL;
+    status = CLPOOL_OK;
+
+unlink_out:
+    if (out_path != NULL)
+        unlink(out_path);
+    free(out_path);
+    clpool__argv_free(&argv);
+    clpool__buf_free(&output);
+unlink_c:
+    unlink(c_path);
+    free(c_path);
+    return status;
+}
+
+/* ------------------------------------------------------------------ build */
+
+static void key_add(clpool__key_part *parts, size_t *n, const void *data, size_t len)
+{
+    parts[*n].data = data;
+    parts[*n].len = len;
+    (*n)++;
+}
+
+/* The words of an argument list, each with its NUL, as one key part. */
+static char *joined(const clpool__argv *a, size_t *len)
+{
+    clpool__buf b = {0};
+    for (size_t i = 0; i < a->n; i++)
+        clpool__buf_add(&b, a->v[i], strlen(a->v[i]) + 1);
+    *len = b.len;
+    return clpool__buf_take(&b);
+}
+
+int clpool__native_build(clpool_program *prog, char **so_path, char **log)
+{
+    clpool *pool = prog->pool;
+    int status;
+    *so_path = NULL;
+    *log = NULL;
+
+    clpool__body *bodies = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *bodies);
+    if (bodies == NULL)
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory to scan the program");
+    clpool__find_bodies(prog->source, prog->sigs, prog->nsigs, bodies);
+    clpool__native_facts facts;
+    status = clpool__native_refuse(prog, bodies, &facts);
+    free(bodies);
+    if (status != CLPOOL_OK)
+        return status;
+
+    clpool__argv cc = {0}, flags = {0};
+    clpool__buf macros = {0}, text = {0};
+    char *cc_words = NULL, *flag_words = NULL;
+    void *cached = NULL;
+    workspace w = {NULL, 0};
+
+    status = compiler_words(pool, &cc);
+    if (status != CLPOOL_OK)
+        goto free_all;
+    if (add_all(&flags, base_flags, sizeof base_flags / sizeof base_flags[0]) != 0) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's flags");
+        goto free_all;
+    }
+    status = clpool__map_options(pool, prog->options, &flags);
+    if (status != CLPOOL_OK)
+        goto free_all;
+    status = compiler_identity(pool, &cc, &macros);
+    if (status != CLPOOL_OK)
+        goto free_all;
+    int clang = macros.data != NULL && strstr(macros.data, "#define __clang__ ") != NULL;
+    if (facts.uses_vectors && !clang) {
+        status = clpool__native_refuse_vectors(prog, &facts);
+        goto free_all;
+    }
+    int vectors = facts.uses_vectors;
+
+    /* The text: prelude, the source's #line, then what the generator makes;
+     * the key leaves the path out, so the same program from another path
+     * is the same entry. */
+    clpool__buf_str(&text, prelude_line);
+    clpool__buf_str(&text, clpool__prelude);
+    if (vectors)
+        clpool__buf_str(&text, clpool__prelude_vector);
+    size_t prelude_len = text.len;
+    clpool__buf_str(&text, "#line 1 \"");
+    clpool__buf_cstring(&text, prog->path);
+    clpool__buf_str(&text, "\"\n");
+    size_t body_at = text.len;
+    if (text.failed) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to generate the native source");
+        goto free_all;
+    }
+    status = clpool__native_gen(prog, &facts, vectors, &text);
+    if (status != CLPOOL_OK)
+        goto free_all;
+
+    size_t cc_len, flags_len;
+    cc_words = joined(&cc, &cc_len);
+    flag_words = joined(&flags, &flags_len);
+    if (cc_words == NULL || flag_words == NULL) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for the cache key");
+        goto free_all;
+    }
+    clpool__key_part parts[10];
+    size_t nparts = 0;
+    static const char tag[] = "native-so";
+    static const char version[] = CLPOOL_VERSION;
+    key_add(parts, &nparts, tag, sizeof tag - 1);
+    key_add(parts, &nparts, version, sizeof version - 1);
+    key_add(parts, &nparts, prog->source, strlen(prog->source));
+    key_add(parts, &nparts, prog->options, strlen(prog->options));
+    key_add(parts, &nparts, text.data, prelude_len);
+    key_add(parts, &nparts, text.data + body_at, text.len - body_at);
+    key_add(parts, &nparts, cc_words, cc_len);
+    key_add(parts, &nparts, macros.data != NULL ? macros.data : "", macros.len);
+    key_add(parts, &nparts, flag_words, flags_len);
+    char key[CLPOOL__KEY_HEX];
+    clpool__cache_key(parts, nparts, key);
+
+    status = workspace_open(pool, &w);
+    if (status != CLPOOL_OK)
+        goto free_all;
+
+    size_t cached_len = 0;
+    int hit = w.ours ? 0 : clpool__cache_load(&pool->cache, key, &cached, &cached_len);
+    if (hit < 0) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to read the cache");
+        goto close_workspace;
+    }
+    if (hit) {
+        status = write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
+        if (status == CLPOOL_OK)
+            prog->from_cache = 1;
+        goto close_workspace;
+    }
+
+    status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log);
+    if (status == CLPOOL_OK && !w.ours) {
+        void *so = NULL;
+        size_t so_len = 0;
+        /* The cache is an optimisation: a failed read or store is no error. */
+        if (read_all(*so_path, &so, &so_len) == 0) {
+            (void)clpool__cache_store(&pool->cache, key, so, so_len);
+            free(so);
+        }
+    }
+
+close_workspace:
+    workspace_close(&w);
+free_all:
+    free(cached);
+    free(cc_words);
+    free(flag_words);
+    clpool__buf_free(&text);
+    clpool__buf_free(&macros);
+    clpool__argv_free(&flags);
+    clpool__argv_free(&cc);
+    return status;
+}

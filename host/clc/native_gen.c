@@ -1,0 +1,322 @@
+/* The generated C text (see native_gen.h). */
+#include "clc/native_gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clc/native.h"
+#include "clc/scan.h"
+
+#define HIDDEN_PARAMS "size_t clpool_gid_, size_t clpool_gsize_"
+
+/* One change to the source: del bytes at `at` are replaced by the ins
+ * strings; with keep_newlines, the newlines among the deleted bytes are put
+ * back after them, so that no line moves. */
+typedef struct edit {
+    size_t at, del;
+    const char *ins[3];
+    int keep_newlines;
+} edit;
+
+typedef struct edits {
+    edit *v;
+    size_t n, cap;
+} edits;
+
+static int add_edit(edits *e, edit ed)
+{
+    if (e->n == e->cap) {
+        size_t cap = e->cap != 0 ? e->cap * 2 : 32;
+        edit *grown = realloc(e->v, cap * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        e->v = grown;
+        e->cap = cap;
+    }
+    e->v[e->n++] = ed;
+    return 0;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+    const edit *x = a, *y = b;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+void clpool__buf_cstring(clpool__buf *b, const char *path)
+{
+    for (const char *p = path; *p != '\0'; p++) {
+        if (*p == '\\' || *p == '"') {
+            char esc[2] = {'\\', *p};
+            clpool__buf_add(b, esc, 2);
+        } else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            clpool__buf_add(b, "?", 1); /* no control characters in a #line */
+        } else {
+            clpool__buf_add(b, p, 1);
+        }
+    }
+}
+
+/* ------------------------------------------------------- vector literals */
+
+/* Element types the prelude's CLPOOL_VLIT knows, with their suffixes. */
+static const struct {
+    const char *type, *suffix;
+} elements[] = {
+    {"char", "c"},   {"uchar", "uc"}, {"short", "s"}, {"ushort", "us"}, {"int", "i"},
+    {"uint", "ui"},  {"long", "l"},   {"ulong", "ul"}, {"float", "f"},  {"double", "d"},
+};
+
+/* A token array with the source it points into. */
+typedef struct toks {
+    clpool__tok *v;
+    size_t n;
+    const char *src;
+} toks;
+
+static int tokenise(const char *src, toks *t)
+{
+    size_t cap = 256;
+    clpool__scan s;
+    t->v = malloc(cap * sizeof *t->v);
+    t->n = 0;
+    t->src = src;
+    if (t->v == NULL)
+        return -1;
+    clpool__scan_init(&s, src);
+    for (;;) {
+        if (t->n == cap) {
+            clpool__tok *grown = realloc(t->v, cap * 2 * sizeof *grown);
+            if (grown == NULL) {
+                free(t->v);
+                t->v = NULL;
+                return -1;
+            }
+            t->v = grown;
+            cap *= 2;
+        }
+        if (!clpool__scan_next(&s, &t->v[t->n]))
+            break;
+        t->n++;
+    }
+    return 0;
+}
+
+static int punct(const toks *t, size_t i, char c)
+{
+    return i < t->n && t->v[i].kind == CLPOOL__TOK_PUNCT && t->src[t->v[i].start] == c;
+}
+
+static int ident_is(const toks *t, size_t i, const char *name)
+{
+    size_t n = strlen(name);
+    return i < t->n && t->v[i].kind == CLPOOL__TOK_IDENT && t->v[i].len == n &&
+           memcmp(t->src + t->v[i].start, name, n) == 0;
+}
+
+/* Finds the ')' closing the '(' at token i and counts the commas at its
+ * top level. Returns the index of the ')', or t->n if it is not there. */
+static size_t closing(const toks *t, size_t i, size_t *commas)
+{
+    size_t depth = 0;
+    *commas = 0;
+    for (size_t j = i; j < t->n; j++) {
+        if (t->v[j].kind != CLPOOL__TOK_PUNCT)
+            continue;
+        char c = t->src[t->v[j].start];
+        if (c == '(' || c == '[' || c == '{') {
+            depth++;
+        } else if (c == ')' || c == ']' || c == '}') {
+            if (--depth == 0)
+                return c == ')' ? j : t->n;
+        } else if (c == ',' && depth == 1) {
+            (*commas)++;
+        }
+    }
+    return t->n;
+}
+
+/* Adds the edits that turn each OpenCL vector literal into C. */
+static int vector_literals(const char *src, edits *e)
+{
+    toks t;
+    if (tokenise(src, &t) != 0)
+        return -1;
+    int status = 0;
+    for (size_t i = 0; i + 3 < t.n && status == 0; i++) {
+        /* ( type ) ( ... ), not after sizeof and friends, where (type)
+         * is a type's size, not a cast */
+        if (!punct(&t, i, '(') || t.v[i + 1].kind != CLPOOL__TOK_IDENT || !punct(&t, i + 2, ')') ||
+            !punct(&t, i + 3, '('))
+            continue;
+        if (i > 0 && (ident_is(&t, i - 1, "sizeof") || ident_is(&t, i - 1, "_Alignof") ||
+                      ident_is(&t, i - 1, "__alignof__") || ident_is(&t, i - 1, "vec_step")))
+            continue;
+        const char *name = src + t.v[i + 1].start;
+        size_t elem;
+        unsigned width;
+        if (!clpool__vector_type(name, t.v[i + 1].len, &elem, &width))
+            continue;
+        size_t k;
+        for (k = 0; k < sizeof elements / sizeof elements[0]; k++)
+            if (strlen(elements[k].type) == elem && memcmp(name, elements[k].type, elem) == 0)
+                break;
+        if (k == sizeof elements / sizeof elements[0])
+            continue; /* half and bool vectors: the compiler will refuse them */
+        size_t commas;
+        size_t close = closing(&t, i + 3, &commas);
+        if (close == t.n || commas == 0)
+            continue; /* (float4)(x): clang's cast splats a scalar */
+        if (commas + 1 == width) {
+            status |= add_edit(e, (edit){t.v[i + 3].start, 1, {"{", NULL, NULL}, 0});
+            status |= add_edit(e, (edit){t.v[close].start, 1, {"}", NULL, NULL}, 0});
+        } else {
+            status |= add_edit(e, (edit){t.v[i].start, 1, {"CLPOOL_VLIT(", NULL, NULL}, 0});
+            status |= add_edit(e, (edit){t.v[i + 2].start, 1, {", ", elements[k].type, ", "}, 0});
+            status |= add_edit(e, (edit){t.v[i + 3].start, 1, {elements[k].suffix, ", ", NULL}, 0});
+        }
+    }
+    free(t.v);
+    return status;
+}
+
+/* ------------------------------------------------------------- callers */
+
+/* The type of a by-value parameter without its qualifiers, so that the
+ * caller can declare a variable of it and copy the bytes in. */
+static void unqualified(clpool__buf *b, const clpool__param *p)
+{
+    const char *type = p->type != NULL && p->type[0] != '\0' ? p->type : p->base;
+    const char *s = type;
+    int first = 1;
+    while (*s != '\0') {
+        while (*s == ' ')
+            s++;
+        const char *w = s;
+        while (*s != '\0' && *s != ' ')
+            s++;
+        size_t n = (size_t)(s - w);
+        if (n == 0)
+            break;
+        static const char *const drop[] = {"const", "volatile", "restrict", "__restrict",
+                                           "__private", "private"};
+        int dropped = 0;
+        for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+            if (strlen(drop[i]) == n && memcmp(w, drop[i], n) == 0)
+                dropped = 1;
+        if (dropped)
+            continue;
+        if (!first)
+            clpool__buf_add(b, " ", 1);
+        clpool__buf_add(b, w, n);
+        first = 0;
+    }
+}
+
+static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
+{
+    const char *proto = "void " CLPOOL__NATIVE_PREFIX "%s(void *const *clpool_args_, "
+                        "size_t clpool_begin_, size_t clpool_end_, size_t clpool_gsz_)";
+    clpool__buf_fmt(b, proto, sig->name);
+    clpool__buf_str(b, " __attribute__((visibility(\"default\")));\n");
+    clpool__buf_fmt(b, proto, sig->name);
+    clpool__buf_str(b, "\n{\n");
+    for (size_t p = 0; p < sig->nparams; p++) {
+        const clpool__param *par = &sig->params[p];
+        if (par->kind == CLPOOL__PARAM_SCALAR) {
+            /* memcpy: the bytes need not be aligned for the type */
+            clpool__buf_str(b, "    ");
+            unqualified(b, par);
+            clpool__buf_fmt(b, " clpool_a%zu_;\n    __builtin_memcpy(&clpool_a%zu_, "
+                               "clpool_args_[%zu], sizeof clpool_a%zu_);\n",
+                            p, p, p, p);
+        } else {
+            /* void * converts to the kernel's pointer type at the call */
+            clpool__buf_fmt(b, "    void *clpool_a%zu_ = clpool_args_[%zu];\n", p, p);
+        }
+    }
+    if (helpers) {
+        /* Helpers read the file-scope copies, so items must run one after
+         * the other: no simd. */
+        clpool__buf_str(b, "    clpool_gsize_ = clpool_gsz_;\n"
+                           "    for (size_t clpool_i_ = clpool_begin_; clpool_i_ < clpool_end_; "
+                           "clpool_i_++) {\n        clpool_gid_ = clpool_i_;\n    ");
+    } else {
+        clpool__buf_str(b, "#pragma omp simd\n"
+                           "    for (size_t clpool_i_ = clpool_begin_; clpool_i_ < clpool_end_; "
+                           "clpool_i_++)\n");
+    }
+    clpool__buf_fmt(b, "        %s(clpool_i_, clpool_gsz_", sig->name);
+    for (size_t p = 0; p < sig->nparams; p++)
+        clpool__buf_fmt(b, ", clpool_a%zu_", p);
+    clpool__buf_str(b, ");\n");
+    if (helpers)
+        clpool__buf_str(b, "    }\n");
+    clpool__buf_str(b, "    (void)clpool_args_;\n}\n\n");
+}
+
+/* ---------------------------------------------------------------- text */
+
+int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *facts,
+                       int vectors, clpool__buf *out)
+{
+    const char *src = prog->source;
+    size_t len = strlen(src);
+    edits e = {0};
+    int status = CLPOOL_OK;
+
+    for (size_t k = 0; k < prog->nsigs; k++) {
+        const clpool__kernel_sig *sig = &prog->sigs[k];
+        if (sig->open_paren >= len || src[sig->open_paren] != '(' ||
+            sig->close_paren >= len || src[sig->close_paren] != ')' ||
+            sig->close_paren <= sig->open_paren) {
+            status = clpool__error(prog->pool, CLPOOL_EBUILD,
+                                   "kernel '%s' at %s:%u: clpool could not find its parameter "
+                                   "list",
+                                   sig->name, prog->path, sig->line);
+            goto free_edits;
+        }
+        edit ed = {sig->open_paren + 1, 0, {HIDDEN_PARAMS ", ", NULL, NULL}, 0};
+        if (sig->nparams == 0) {
+            /* () or (void): the list becomes the hidden parameters alone */
+            ed.del = sig->close_paren - sig->open_paren - 1;
+            ed.ins[0] = HIDDEN_PARAMS;
+            ed.keep_newlines = 1;
+        }
+        if (add_edit(&e, ed) != 0)
+            goto no_memory;
+    }
+    if (vectors && vector_literals(src, &e) != 0)
+        goto no_memory;
+    qsort(e.v, e.n, sizeof *e.v, by_offset);
+
+    size_t at = 0;
+    for (size_t i = 0; i < e.n; i++) {
+        const edit *ed = &e.v[i];
+        if (ed->at < at)
+            continue; /* overlapping edits cannot happen; be safe anyway */
+        clpool__buf_add(out, src + at, ed->at - at);
+        for (size_t j = 0; j < 3; j++)
+            if (ed->ins[j] != NULL)
+                clpool__buf_str(out, ed->ins[j]);
+        if (ed->keep_newlines)
+            for (size_t j = 0; j < ed->del; j++)
+                if (src[ed->at + j] == '\n')
+                    clpool__buf_add(out, "\n", 1);
+        at = ed->at + ed->del;
+    }
+    clpool__buf_add(out, src + at, len - at);
+
+    clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n");
+    for (size_t k = 0; k < prog->nsigs; k++)
+        caller(out, &prog->sigs[k], facts->helpers_use_gid);
+    if (out->failed)
+        goto no_memory;
+    goto free_edits;
+
+no_memory:
+    status = clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory to generate the native source");
+free_edits:
+    free(e.v);
+    return status;
+}

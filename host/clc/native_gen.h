@@ -1,0 +1,34 @@
+/*
+ * The C text the native path compiles, after the prelude and the line
+ *     #line 1 "<the .cl path>"
+ * that native.c writes before it:
+ *
+ *  - the program's source, with each kernel's parameter list opened by two
+ *    hidden parameters, on the '(' line so that line numbers stay those of
+ *    the .cl file:  kernel void k(size_t clpool_gid_, size_t clpool_gsize_, ...)
+ *    (an empty or (void) list becomes just those two);
+ *  - with vectors: OpenCL vector literals rewritten into C, again without
+ *    adding lines: (float4)(a, b, c, d) -> (float4){a, b, c, d} when there
+ *    is one value per element, (float4)(v2, x, y) -> CLPOOL_VLIT(...) (a
+ *    prelude helper; inside functions only) when smaller vectors are
+ *    joined, and (float4)(x) is left as clang's scalar-to-vector cast;
+ *  - `#line 1 "<clpool generated callers>"` and, per kernel, the exported
+ *    caller of the ABI in native.h, whose loop over items the compiler can
+ *    inline the kernel into and vectorise (#pragma omp simd).
+ */
+#ifndef CLPOOL_CLC_NATIVE_GEN_H
+#define CLPOOL_CLC_NATIVE_GEN_H
+
+#include "clc/buf.h"
+#include "clc/refuse.h"
+
+/* Appends the text to out. Returns CLPOOL_OK, CLPOOL_ENOMEM, or
+ * CLPOOL_EBUILD when a kernel's parameter list is not where its signature
+ * says (messages on prog->pool). */
+int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *facts,
+                       int vectors, clpool__buf *out);
+
+/* Appends path as the inside of a C string literal. */
+void clpool__buf_cstring(clpool__buf *b, const char *path);
+
+#endif /* CLPOOL_CLC_NATIVE_GEN_H */
