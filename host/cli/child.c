@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,8 @@ static int add_death(bench_results *res, const bench_target *t, int wstatus, siz
     bench_copy(m.row.workload, sizeof m.row.workload, "-");
     bench_copy(m.row.backend, sizeof m.row.backend, t->backend);
     m.row.baseline = t->baseline;
+    m.row.seconds = m.row.items_per_second = m.row.gbytes_per_second = m.row.gflops = NAN;
+    m.row.speedup = m.row.build_cold_ms = m.row.build_warm_ms = m.row.launch_us = NAN;
     char how[64];
     if (WIFSIGNALED(wstatus))
         snprintf(how, sizeof how, "was killed by signal %d (%s)", WTERMSIG(wstatus),
