@@ -27,7 +27,9 @@ static void on_signal(int sig)
     bench_stop = sig;
 }
 
-/* Without SA_RESTART, so that a blocking read in bench_target_run sees it. */
+/* Without SA_RESTART, so that a blocking read in bench_target_run sees it.
+ * sigaction cannot fail for these signals and a valid action; if it did,
+ * Ctrl-C would only leave the temporary directory behind. */
 static void catch_signals(void)
 {
     struct sigaction sa;
