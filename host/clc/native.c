@@ -387,7 +387,7 @@ static int compile(clpool_program *prog, const workspace *w, const clpool__argv 
         free(out_path);
         out_path = final_path;
     }
-    if (output.len > strspn(output.data, " \t\r\n")) {
+    if (output.data != NULL && output.len > strspn(output.data, " \t\r\n")) {
         *log = clpool__buf_take(&output);
         if (*log == NULL) {
             status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for the build log");

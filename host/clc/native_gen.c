@@ -168,8 +168,11 @@ static int vector_literals(const char *src, edits *e)
         if (close == t.n || commas == 0)
             continue; /* (float4)(x): clang's cast splats a scalar */
         if (commas + 1 == width) {
+            /* In parentheses: the braces' commas must not split the
+             * arguments of a macro the literal is passed to. */
+            status |= add_edit(e, (edit){t.v[i].start, 1, {"((", NULL, NULL}, 0});
             status |= add_edit(e, (edit){t.v[i + 3].start, 1, {"{", NULL, NULL}, 0});
-            status |= add_edit(e, (edit){t.v[close].start, 1, {"}", NULL, NULL}, 0});
+            status |= add_edit(e, (edit){t.v[close].start, 1, {"})", NULL, NULL}, 0});
         } else {
             status |= add_edit(e, (edit){t.v[i].start, 1, {"CLPOOL_VLIT(", NULL, NULL}, 0});
             status |= add_edit(e, (edit){t.v[i + 2].start, 1, {", ", elements[k].type, ", "}, 0});

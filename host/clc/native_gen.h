@@ -8,7 +8,7 @@
  *    the .cl file:  kernel void k(size_t clpool_gid_, size_t clpool_gsize_, ...)
  *    (an empty or (void) list becomes just those two);
  *  - with vectors: OpenCL vector literals rewritten into C, again without
- *    adding lines: (float4)(a, b, c, d) -> (float4){a, b, c, d} when there
+ *    adding lines: (float4)(a, b, c, d) -> ((float4){a, b, c, d}) when there
  *    is one value per element, (float4)(v2, x, y) -> CLPOOL_VLIT(...) (a
  *    prelude helper; inside functions only) when smaller vectors are
  *    joined, and (float4)(x) is left as clang's scalar-to-vector cast;

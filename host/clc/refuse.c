@@ -309,12 +309,15 @@ static void directive(conds *c, const char *src, const char *kw, size_t kwlen,
 
 /* ------------------------------------------------------------------ scan */
 
-/* The kernel whose body holds offset, or NULL. */
+/* The kernel whose parameter list or body holds offset, or NULL. */
 static const char *owner(const clpool_program *prog, const clpool__body *bodies, size_t off)
 {
-    for (size_t i = 0; i < prog->nsigs; i++)
-        if (bodies[i].close != 0 && bodies[i].open < off && off < bodies[i].close)
-            return prog->sigs[i].name;
+    for (size_t i = 0; i < prog->nsigs; i++) {
+        const clpool__kernel_sig *sig = &prog->sigs[i];
+        if ((sig->name_offset <= off && off <= sig->close_paren) ||
+            (bodies[i].close != 0 && bodies[i].open < off && off < bodies[i].close))
+            return sig->name;
+    }
     return NULL;
 }
 

@@ -43,6 +43,7 @@ struct worker {
     struct clpool__fork_ctl *ctl;
     struct clpool__fork_wshared *me;
     pid_t parent;
+    int pdeathsig; /* the kernel kills this worker when the parent dies */
     struct tables t;
 };
 
@@ -138,6 +139,11 @@ static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen
     void *const *argv = job->argv;
     size_t n = job->n, begin, end;
     while (clpool__fork_claim(job, &begin, &end)) {
+        /* Without PR_SET_PDEATHSIG an orphan would go on with a long map
+         * nobody waits for: look at the parent once per chunk (a chunk is
+         * at least MIN_CHUNK items, a system call is ~100 ns). */
+        if (!w->pdeathsig && getppid() != w->parent)
+            _exit(EXIT_PARENT_GONE);
         atomic_store_explicit(&w->me->begin, begin, memory_order_relaxed);
         atomic_store_explicit(&w->me->end, end, memory_order_relaxed);
         fn(argv, begin, end, n);
@@ -259,6 +265,7 @@ _Noreturn void clpool__fork_worker_main(struct clpool__fork_pool *fp, uint32_t i
     w.ctl = fp->ctl;
     w.me = &fp->ctl->w[index];
     w.parent = fp->parent;
+    w.pdeathsig = use_pdeathsig;
 
     /* The owner may have died before the prctl: then the signal is never
      * sent, and the parent pid has already changed. */
