@@ -20,8 +20,11 @@ size_t bench_targets(const bench_options *o, bench_target *out)
     if (o->backends != BENCH_BACKENDS_OPENCL)
         out[n++] = (bench_target){.backend = "fork", .kind = CLPOOL_FORK, .workers = 1,
                                   .baseline = 1};
+    /* A second fork row only when it has more than the baseline's 1 worker
+     * (0 asks the library for one per online CPU). */
+    int workers = o->workers > 0 ? o->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if ((o->backends == BENCH_BACKENDS_ALL || o->backends == BENCH_BACKENDS_FORK) &&
-        o->workers != 1)
+        workers != 1)
         out[n++] = (bench_target){.backend = "fork", .kind = CLPOOL_FORK,
                                   .workers = o->workers};
     if (o->backends == BENCH_BACKENDS_ALL || o->backends == BENCH_BACKENDS_OPENCL)
