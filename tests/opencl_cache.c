@@ -182,7 +182,7 @@ int main(void)
      * and the rebuilt entry serves the pool after it. */
     size_t n = entries(dir, names, 64);
     for (size_t i = 0; i < n; i++) {
-        char path[512];
+        char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         flip_bytes(path);
     }

@@ -119,22 +119,29 @@ struct clpool__fork_extent {
     size_t off, len;
 };
 
+/* Freed blocks kept with their pages for a while (see shm.c). */
+#define FORK_KEPT 8
+
 struct clpool__fork_arena {
     unsigned char *base;
     size_t size;
     struct clpool__fork_extent *free; /* free extents, sorted by offset, coalesced */
     size_t nfree, cap;
-    size_t nblocks; /* blocks handed out; cap > nfree + nblocks keeps free() infallible */
+    size_t nblocks; /* blocks handed out or kept; cap > nfree + nblocks keeps free() infallible */
+    struct clpool__fork_extent kept[FORK_KEPT]; /* oldest first; off is from base */
+    size_t nkept, kept_bytes, kept_max;
 };
 
 /* Reserves the arena: as much shared address space as the machine has RAM
  * and swap (less if the kernel refuses). Records the message on failure. */
 int clpool__fork_arena_open(struct clpool__fork_arena *a, clpool *pool);
 void clpool__fork_arena_close(struct clpool__fork_arena *a);
-/* A block of at least bytes, page aligned (2 MiB aligned when large); NULL
- * when no free extent is big enough or on allocation failure. */
+/* A block of at least bytes, page aligned (2 MiB aligned when large), with
+ * undefined contents; NULL when no free extent is big enough or on
+ * allocation failure. */
 void *clpool__fork_arena_alloc(struct clpool__fork_arena *a, size_t bytes);
-/* Returns the block of bytes at p (as allocated) and its memory to the system. */
+/* Returns the block of bytes at p (as allocated). Its memory goes back to the
+ * system now, or, for a few recent blocks, when the room is needed. */
 void clpool__fork_arena_free(struct clpool__fork_arena *a, void *p, size_t bytes);
 
 /* A shared anonymous mapping made before fork (the control block); NULL

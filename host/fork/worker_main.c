@@ -265,12 +265,11 @@ _Noreturn void clpool__fork_worker_main(struct clpool__fork_pool *fp, uint32_t i
     w.ctl = fp->ctl;
     w.me = &fp->ctl->w[index];
     w.parent = fp->parent;
-    w.pdeathsig = use_pdeathsig;
 
     /* The owner may have died before the prctl: then the signal is never
      * sent, and the parent pid has already changed. */
-    if (use_pdeathsig)
-        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* If the kernel refuses, the per-chunk and idle parent checks remain. */
+    w.pdeathsig = use_pdeathsig && prctl(PR_SET_PDEATHSIG, SIGKILL) == 0;
     if (getppid() != w.parent)
         _exit(EXIT_PARENT_GONE);
     reset_signals();
