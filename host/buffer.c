@@ -55,7 +55,7 @@ int clpool_buffer_new(clpool *pool, size_t bytes, clpool_buffer **out)
     if (pool == NULL || out == NULL)
         return CLPOOL_EINVAL;
     *out = NULL;
-    clpool_buffer *buf;
+    clpool_buffer *buf = NULL;
     pthread_mutex_lock(&pool->lock);
     int status = clpool__buffer_make(pool, bytes, &buf);
     if (status == CLPOOL_OK) {

@@ -1,0 +1,375 @@
+/*
+ * The parent's side of a job: claiming a slot, publishing it, waiting for it
+ * to finish, and cleaning up when a worker dies in it or it runs past the
+ * pool's time limit. The protocol is described in fork.h.
+ */
+#include "fork.h"
+
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The parent spins this long on a map's completion before it sleeps: a
+ * small map is done by then, and sleeping would add a futex wake-up (tens of
+ * microseconds) to it. */
+#define PARENT_SPIN_NS 50000u
+/* A sleeping parent looks at its workers' pids this often: the longest a
+ * dead worker goes unnoticed. */
+#define SLICE_NS 10000000u
+/* A worker still inside a slot's old, finished job after this long is
+ * killed (it is stopped or starved; its job needs nothing more from it). */
+#define STRAGGLER_NS 1000000000ull
+/* Loading a program or resolving a kernel takes milliseconds. */
+#define COMMAND_NS 30000000000ull
+
+/* Why a job failed, gathered before anything is killed. */
+struct failure {
+    int status;
+    uint32_t worker; /* the dead worker, UINT32_MAX if none */
+    pid_t pid;
+    char how[160];
+    size_t begin, end;
+};
+
+/* Waits until worker i is no longer inside job old. */
+static void wait_left(struct clpool__fork_pool *fp, uint32_t i, uint32_t old)
+{
+    _Atomic uint32_t *cur = &fp->ctl->w[i].cur;
+    uint64_t start = 0, last_look = 0;
+    for (unsigned spins = 0; atomic_load_explicit(cur, memory_order_seq_cst) == old; spins++) {
+        if (spins < 256) {
+            clpool__fork_relax();
+            continue;
+        }
+        /* The worker is not running: let it have this CPU. */
+        sched_yield();
+        uint64_t now = clpool__fork_now_ns();
+        if (start == 0)
+            start = last_look = now;
+        if (now - last_look > SLICE_NS) {
+            char how[160];
+            last_look = now;
+            if (clpool__fork_check_dead(fp, i, how, sizeof how))
+                return; /* replaced before the next map */
+        }
+        if (now - start > STRAGGLER_NS) {
+            clpool__fork_kill(fp, i);
+            return;
+        }
+    }
+}
+
+struct clpool__fork_job *clpool__fork_job_begin(struct clpool__fork_pool *fp, uint32_t *gen_out)
+{
+    uint32_t g = fp->gen + 1;
+    if (g == 0)
+        g = 1; /* 0 means "no job" in cur and in a slot */
+    struct clpool__fork_job *job = &fp->ctl->jobs[g % FORK_SLOTS];
+    /* Only the parent writes a slot's gen, so a relaxed look is exact. */
+    uint32_t old = atomic_load_explicit(&job->gen, memory_order_relaxed);
+    if (old != 0) {
+        /* Invalidate, then look at every cur (seq_cst, the other half of
+         * the handshake in worker_main.c). */
+        atomic_store_explicit(&job->gen, 0, memory_order_seq_cst);
+        for (uint32_t i = 0; i < fp->nworkers; i++)
+            if (fp->workers[i].state == FORK_W_LIVE)
+                wait_left(fp, i, old);
+    }
+    *gen_out = g;
+    return job;
+}
+
+void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_job *job,
+                              uint32_t gen)
+{
+    struct clpool__fork_ctl *ctl = fp->ctl;
+    job->nworkers = fp->nlive;
+    atomic_store_explicit(&job->next, 0, memory_order_relaxed);
+    atomic_store_explicit(&job->done, 0, memory_order_relaxed);
+    /* Release: a worker that sees gen sees the job's contents. */
+    atomic_store_explicit(&job->gen, gen, memory_order_release);
+    atomic_store_explicit(&ctl->gen, gen, memory_order_seq_cst);
+    fp->gen = gen;
+    /* Workers count themselves in sleepers before their last look at gen
+     * (seq_cst on both sides), so a sleeper is never missed; with none, the
+     * wake's system call is saved. */
+    if (atomic_load_explicit(&ctl->sleepers, memory_order_seq_cst) != 0)
+        clpool__fork_futex_wake(&ctl->gen, INT_MAX);
+}
+
+/* Has worker i died? A death is recorded in *f (the first one only) if the
+ * worker was inside job gen, or if every worker counts. A worker that died
+ * idle took nothing of this job with it: the map goes on without it, and it
+ * is replaced before the next one. */
+static void look_at(struct clpool__fork_pool *fp, uint32_t i, uint32_t gen, int every_worker,
+                    struct failure *f)
+{
+    if (fp->workers[i].state != FORK_W_LIVE)
+        return;
+    /* Read before the check: a reaped worker's record is reset. */
+    struct clpool__fork_wshared *w = &fp->ctl->w[i];
+    uint32_t cur = atomic_load_explicit(&w->cur, memory_order_relaxed);
+    size_t begin = atomic_load_explicit(&w->begin, memory_order_relaxed);
+    size_t end = atomic_load_explicit(&w->end, memory_order_relaxed);
+    char how[sizeof f->how];
+    if (!clpool__fork_check_dead(fp, i, how, sizeof how))
+        return;
+    if ((every_worker || cur == gen) && f->status == CLPOOL_OK) {
+        f->status = CLPOOL_EWORKER;
+        f->worker = i;
+        f->pid = fp->workers[i].pid;
+        snprintf(f->how, sizeof f->how, "%s", how);
+        f->begin = begin;
+        f->end = end;
+    }
+}
+
+/* Waits for job gen to finish. A worker that dies while inside the job (or,
+ * for a command, at all: every worker must answer it) fails it, and so does
+ * the deadline (0: none). On failure *f says what happened. */
+static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadline,
+                     int every_worker, struct failure *f)
+{
+    struct clpool__fork_ctl *ctl = fp->ctl;
+    f->status = CLPOOL_OK;
+    f->worker = UINT32_MAX;
+    /* While the workers start on the job, look at one of them: a worker
+     * killed from outside while idle is noticed within nworkers maps even
+     * when no map is long enough to reach the slices below. */
+    fp->next_look = (fp->next_look + 1) % fp->nworkers;
+    look_at(fp, fp->next_look, gen, every_worker, f);
+    if (f->status != CLPOOL_OK)
+        return f->status;
+    uint64_t start = clpool__fork_now_ns();
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen)
+            return CLPOOL_OK;
+        clpool__fork_relax();
+        if ((i & 63) == 0 && clpool__fork_now_ns() - start > PARENT_SPIN_NS)
+            break;
+    }
+    for (;;) {
+        /* Announce the sleep, then look (seq_cst; the worker stores done_gen,
+         * then looks at parent_sleeping). */
+        atomic_store_explicit(&ctl->parent_sleeping, 1, memory_order_seq_cst);
+        uint32_t seen = atomic_load_explicit(&ctl->done_gen, memory_order_seq_cst);
+        if (seen != gen) {
+            uint64_t slice = SLICE_NS;
+            if (deadline != 0) {
+                uint64_t now = clpool__fork_now_ns();
+                slice = now >= deadline ? 1 : deadline - now < slice ? deadline - now : slice;
+            }
+            clpool__fork_futex_wait(&ctl->done_gen, seen, slice);
+        }
+        atomic_store_explicit(&ctl->parent_sleeping, 0, memory_order_relaxed);
+        if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen)
+            return CLPOOL_OK;
+
+        for (uint32_t i = 0; i < fp->nworkers; i++)
+            look_at(fp, i, gen, every_worker, f);
+        if (f->status != CLPOOL_OK)
+            return f->status;
+        if (fp->nlive == 0)
+            return f->status = CLPOOL_EWORKER;
+        if (deadline != 0 && clpool__fork_now_ns() >= deadline)
+            return f->status = CLPOOL_ETIMEDOUT;
+    }
+}
+
+/* Invalidates job gen and kills the workers still inside it: they hold
+ * claimed items of a map that has been given up, and would otherwise go on
+ * writing into buffers the caller now owns again. */
+static void abandon(struct clpool__fork_pool *fp, struct clpool__fork_job *job, uint32_t gen)
+{
+    atomic_store_explicit(&job->gen, 0, memory_order_seq_cst);
+    for (uint32_t i = 0; i < fp->nworkers; i++)
+        if (fp->workers[i].state == FORK_W_LIVE &&
+            atomic_load_explicit(&fp->ctl->w[i].cur, memory_order_seq_cst) == gen)
+            clpool__fork_kill(fp, i);
+}
+
+/* Replaces the lost workers and records msg, and how the replacement went,
+ * as the pool's message. */
+static int fail(struct clpool__fork_pool *fp, int status, const char *msg)
+{
+    /* pool->errmsg, not clpool_errmsg(): the caller holds the pool's lock,
+     * which clpool_errmsg takes. */
+    if (clpool__fork_respawn_absent(fp) != CLPOOL_OK)
+        clpool__error(fp->pool, status, "%s; the lost workers could not all be replaced: %s",
+                      msg, fp->pool->errmsg ? fp->pool->errmsg : "");
+    else
+        clpool__error(fp->pool, status, "%s; the lost workers were replaced", msg);
+    return status;
+}
+
+/* Appends to a message buffer, keeping it NUL-terminated when it fills. */
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+    CLPOOL__PRINTF(4, 5);
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+    if (*used >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(buf + *used, len - *used, fmt, ap);
+    va_end(ap);
+    if (r > 0)
+        *used = *used + (size_t)r < len ? *used + (size_t)r : len;
+}
+
+static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clpool__fork_job *job,
+                      uint32_t gen, size_t n, const struct failure *f)
+{
+    char msg[1024];
+    size_t used = 0;
+    if (f->status == CLPOOL_ETIMEDOUT) {
+        size_t done = atomic_load_explicit(&job->done, memory_order_relaxed);
+        size_t next = atomic_load_explicit(&job->next, memory_order_relaxed);
+        append(msg, sizeof msg, &used,
+               "kernel '%s' did not finish within the pool's time limit of %u ms: %zu of %zu "
+               "items unfinished",
+               k->name, fp->pool->cfg.timeout_ms, n - done, n);
+        unsigned listed = 0;
+        for (uint32_t i = 0; i < fp->nworkers; i++) {
+            struct clpool__fork_wshared *w = &fp->ctl->w[i];
+            if (fp->workers[i].state != FORK_W_LIVE ||
+                atomic_load_explicit(&w->cur, memory_order_relaxed) != gen)
+                continue;
+            if (listed++ < 4)
+                append(msg, sizeof msg, &used, "%s items [%zu, %zu) on worker %u (pid %ld)",
+                       listed == 1 ? "; running:" : ",",
+                       atomic_load_explicit(&w->begin, memory_order_relaxed),
+                       atomic_load_explicit(&w->end, memory_order_relaxed), i,
+                       (long)fp->workers[i].pid);
+        }
+        if (listed > 4)
+            append(msg, sizeof msg, &used, " and %u more", listed - 4);
+        if (next < n)
+            append(msg, sizeof msg, &used, "; not started: items [%zu, %zu)", next, n);
+        append(msg, sizeof msg, &used, "; the workers running it were killed");
+    } else if (f->worker != UINT32_MAX) {
+        append(msg, sizeof msg, &used, "worker %u (pid %ld) %s while running ", f->worker,
+               (long)f->pid, f->how);
+        if (f->end > f->begin)
+            append(msg, sizeof msg, &used, "items [%zu, %zu) of ", f->begin, f->end);
+        append(msg, sizeof msg, &used, "kernel '%s'; the workers still running it were killed",
+               k->name);
+    } else {
+        append(msg, sizeof msg, &used, "kernel '%s': every worker process has died", k->name);
+    }
+    abandon(fp, job, gen);
+    return fail(fp, f->status, msg);
+}
+
+/* A map or command needs workers: bring back the ones lost earlier. */
+static int ensure_workers(struct clpool__fork_pool *fp)
+{
+    if (fp->nlive == fp->nworkers)
+        return CLPOOL_OK;
+    int status = clpool__fork_respawn_absent(fp);
+    if (fp->nlive > 0)
+        return CLPOOL_OK; /* fewer workers is slower, not wrong */
+    return status != CLPOOL_OK
+               ? status
+               : clpool__error(fp->pool, CLPOOL_EWORKER, "fork backend: no worker processes");
+}
+
+int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+{
+    clpool *pool = k->prog->pool;
+    struct clpool__fork_pool *fp = pool->impl;
+    const struct clpool__fork_kernel *fk = k->impl;
+    if (nargs > FORK_MAX_ARGS)
+        return clpool__error(pool, CLPOOL_EARG,
+                             "kernel '%s' has %zu parameters; the fork backend takes at most %d",
+                             k->name, nargs, FORK_MAX_ARGS);
+    int status = ensure_workers(fp);
+    if (status != CLPOOL_OK)
+        return status;
+
+    uint32_t gen;
+    struct clpool__fork_job *job = clpool__fork_job_begin(fp, &gen);
+    job->cmd = FORK_CMD_MAP;
+    job->kslot = fk->kslot;
+    job->n = n;
+    size_t off = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        if (args[i].kind == CLPOOL_ARG_BUFFER) {
+            job->argv[i] = args[i].buf->impl;
+            continue;
+        }
+        size_t size = args[i].size;
+        off = (off + FORK_SCALAR_ALIGN - 1) & ~(size_t)(FORK_SCALAR_ALIGN - 1);
+        if (size > FORK_SCALAR_BYTES - off)
+            return clpool__error(pool, CLPOOL_EARG,
+                                 "kernel '%s' argument %zu: the fork backend passes at most %d "
+                                 "bytes of by-value arguments to a kernel",
+                                 k->name, i, FORK_SCALAR_BYTES);
+        memcpy(job->scalars + off, clpool__arg_bytes(&args[i]), size);
+        job->argv[i] = job->scalars + off;
+        off += size;
+    }
+
+    uint64_t deadline = 0;
+    if (pool->cfg.timeout_ms != 0)
+        deadline = clpool__fork_now_ns() + (uint64_t)pool->cfg.timeout_ms * 1000000u;
+    clpool__fork_job_publish(fp, job, gen);
+    struct failure f;
+    status = wait_done(fp, gen, deadline, 0, &f);
+    if (status == CLPOOL_OK)
+        return CLPOOL_OK;
+    return map_failed(fp, k, job, gen, n, &f);
+}
+
+static const char *command_word(uint32_t cmd)
+{
+    switch (cmd) {
+    case FORK_CMD_LOAD:
+        return "loading";
+    case FORK_CMD_UNLOAD:
+        return "unloading";
+    case FORK_CMD_RESOLVE:
+        return "looking up";
+    default:
+        return "running";
+    }
+}
+
+int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
+                         uint32_t kslot, const char *text)
+{
+    int status = ensure_workers(fp);
+    if (status != CLPOOL_OK)
+        return status;
+    uint32_t gen;
+    struct clpool__fork_job *job = clpool__fork_job_begin(fp, &gen);
+    job->cmd = cmd;
+    job->pslot = pslot;
+    job->kslot = kslot;
+    job->n = fp->nlive;
+    snprintf(job->path, sizeof job->path, "%s", cmd == FORK_CMD_LOAD ? text : "");
+    snprintf(job->name, sizeof job->name, "%s", cmd == FORK_CMD_RESOLVE ? text : "");
+    clpool__fork_job_publish(fp, job, gen);
+
+    struct failure f;
+    status = wait_done(fp, gen, clpool__fork_now_ns() + COMMAND_NS, 1, &f);
+    if (status == CLPOOL_OK)
+        return CLPOOL_OK;
+
+    char msg[768];
+    if (f.worker != UINT32_MAX)
+        snprintf(msg, sizeof msg, "fork backend: worker %u (pid %ld) %s while %s %s", f.worker,
+                 (long)f.pid, f.how, command_word(cmd), text ? text : "a program");
+    else
+        snprintf(msg, sizeof msg, "fork backend: the workers did not finish %s %s within %llu s",
+                 command_word(cmd), text ? text : "a program", COMMAND_NS / 1000000000ull);
+    /* Workers that had not yet seen the command would now never see it:
+     * start them all afresh from the parent's tables, which do not hold
+     * what this command was adding. */
+    atomic_store_explicit(&job->gen, 0, memory_order_seq_cst);
+    for (uint32_t i = 0; i < fp->nworkers; i++)
+        clpool__fork_kill(fp, i);
+    return fail(fp, f.status, msg);
+}

@@ -1,0 +1,286 @@
+/*
+ * The fork backend: a pool of worker processes, forked when the pool opens,
+ * that run OpenCL C map kernels compiled to native code (host/clc/native.h).
+ *
+ * Memory. Two shared anonymous mappings are made before the first fork, so
+ * that they sit at the same address in the parent and in every worker and no
+ * file descriptor is ever passed:
+ *   - the arena (shm.c), a large MAP_NORESERVE reservation from which the
+ *     parent carves buffers; a buffer's address is valid in every worker;
+ *   - the control block (struct clpool__fork_ctl), through which the parent
+ *     hands out jobs and the workers report back.
+ *
+ * Jobs. A job is a map (run items [0, n) of a kernel) or a command that every
+ * worker carries out once (load a program, resolve a kernel, unload, exit).
+ * The parent writes a job into one of FORK_SLOTS slots, then publishes its
+ * generation number in ctl->gen; workers spin briefly on ctl->gen and then
+ * sleep on it with a futex. Slots rotate so that a worker that was preempted
+ * inside an old job cannot see a half-written new one: before reusing a slot
+ * the parent invalidates it and waits until no worker still has it as its
+ * current job (a Dekker handshake on slot->gen and wshared->cur, both
+ * seq_cst). A map is finished when its done counter reaches n; the worker
+ * that completes it stores the generation in ctl->done_gen and wakes the
+ * parent if it sleeps.
+ *
+ * Failure. The parent waits in bounded futex slices and between slices asks
+ * waitpid(pid, WNOHANG) about each worker. A worker that dies inside a job,
+ * or a job that runs past the pool's time limit, fails the map; the workers
+ * still inside the job are killed and reaped, and every lost worker is
+ * replaced by a fresh fork that reloads the live programs.
+ */
+#ifndef CLPOOL_FORK_H
+#define CLPOOL_FORK_H
+
+#include "../internal.h"
+
+#include <limits.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Slots the jobs rotate through (see above). With four, a worker must be
+ * preempted for three whole maps before the parent ever waits for it. */
+#define FORK_SLOTS 4
+/* More processes than this is a configuration mistake, not a pool. */
+#define FORK_MAX_WORKERS 1024
+/* A job's arguments live in its slot: pointers, and the bytes of scalars. */
+#define FORK_MAX_ARGS 128
+#define FORK_SCALAR_BYTES 8192
+#define FORK_SCALAR_ALIGN 128 /* the alignment of OpenCL's widest vector, double16 */
+/* A worker's message about a failed command (a dlerror text). */
+#define FORK_ERRLEN 512
+/* Kernel names travel in the slot of a RESOLVE command. */
+#define FORK_NAME_MAX 256
+/* Separates data written by different processes into different cache lines
+ * (two lines: adjacent-line prefetchers pair them). */
+#define FORK_LINE 128
+
+enum clpool__fork_cmd {
+    FORK_CMD_MAP = 1, /* run items of a kernel */
+    FORK_CMD_LOAD,    /* dlopen path into program slot pslot */
+    FORK_CMD_UNLOAD,  /* dlclose program slot pslot */
+    FORK_CMD_RESOLVE, /* dlsym clpool_run_<name> of pslot into kernel slot kslot */
+    FORK_CMD_EXIT     /* leave with _exit(0) */
+};
+
+/* One job. Written by the parent only while no worker has it as current. */
+struct clpool__fork_job {
+    /* The generation this slot holds; 0 while it is invalid or being
+     * rewritten. Workers check it after announcing themselves in cur. */
+    alignas(FORK_LINE) _Atomic uint32_t gen;
+    uint32_t cmd;
+    uint32_t nworkers; /* live workers when published: chunk sizes, acks */
+    uint32_t pslot, kslot;
+    size_t n;          /* maps: items; commands: acks expected */
+    void *argv[FORK_MAX_ARGS];
+    char path[PATH_MAX];
+    char name[FORK_NAME_MAX];
+    /* The next item nobody has claimed yet (maps). */
+    alignas(FORK_LINE) _Atomic size_t next;
+    /* Items finished (maps) or workers finished (commands). */
+    alignas(FORK_LINE) _Atomic size_t done;
+    alignas(FORK_LINE) unsigned char scalars[FORK_SCALAR_BYTES];
+};
+
+/* What one worker shows the parent. Only that worker writes it, except that
+ * the parent resets it while the worker is not alive. */
+struct clpool__fork_wshared {
+    /* The generation of the job this worker is inside, 0 when none. */
+    alignas(FORK_LINE) _Atomic uint32_t cur;
+    _Atomic uint32_t sleeping;  /* counted in ctl->sleepers */
+    _Atomic uint32_t ready;     /* startup finished: WORKER_READY or WORKER_FAILED */
+    /* The chunk being run, for the message if the worker dies in it. */
+    _Atomic size_t begin, end;
+    /* The last command's outcome: 0 or -1 with err set. */
+    int status;
+    char err[FORK_ERRLEN];
+};
+
+#define WORKER_READY 1u
+#define WORKER_FAILED 2u
+
+struct clpool__fork_ctl {
+    /* The newest published job (workers' futex word). */
+    alignas(FORK_LINE) _Atomic uint32_t gen;
+    _Atomic uint32_t sleepers; /* workers in (or entering) a futex wait */
+    /* The last finished job (the parent's futex word). */
+    alignas(FORK_LINE) _Atomic uint32_t done_gen;
+    _Atomic uint32_t parent_sleeping;
+    /* Workers that finished starting up (the parent's futex word at open). */
+    alignas(FORK_LINE) _Atomic uint32_t nready;
+    struct clpool__fork_job jobs[FORK_SLOTS];
+    struct clpool__fork_wshared w[]; /* one per worker */
+};
+
+/* -------------------------------------------------------------- the arena */
+
+struct clpool__fork_extent {
+    size_t off, len;
+};
+
+/* Freed blocks kept with their pages for a while (see shm.c). */
+#define FORK_KEPT 8
+
+struct clpool__fork_arena {
+    unsigned char *base;
+    size_t size;
+    struct clpool__fork_extent *free; /* free extents, sorted by offset, coalesced */
+    size_t nfree, cap;
+    size_t nblocks; /* blocks handed out or kept; cap > nfree + nblocks keeps free() infallible */
+    struct clpool__fork_extent kept[FORK_KEPT]; /* oldest first; off is from base */
+    size_t nkept, kept_bytes, kept_max;
+};
+
+/* Reserves the arena: as much shared address space as the machine has RAM
+ * and swap (less if the kernel refuses). Records the message on failure. */
+int clpool__fork_arena_open(struct clpool__fork_arena *a, clpool *pool);
+void clpool__fork_arena_close(struct clpool__fork_arena *a);
+/* A block of at least bytes, page aligned (2 MiB aligned when large), with
+ * undefined contents; NULL when no free extent is big enough or on
+ * allocation failure. */
+void *clpool__fork_arena_alloc(struct clpool__fork_arena *a, size_t bytes);
+/* Returns the block of bytes at p (as allocated). Its memory goes back to the
+ * system now, or, for a few recent blocks, when the room is needed. */
+void clpool__fork_arena_free(struct clpool__fork_arena *a, void *p, size_t bytes);
+
+/* A shared anonymous mapping made before fork (the control block); NULL
+ * with errno set on failure. */
+void *clpool__fork_shared_map(size_t len);
+void clpool__fork_shared_unmap(void *p, size_t len);
+
+/* ---------------------------------------------------------------- the pool */
+
+enum clpool__fork_wstate {
+    FORK_W_ABSENT = 0, /* no process (not started, reaped, or could not be forked) */
+    FORK_W_LIVE        /* running */
+};
+
+/* The parent's record of one worker. */
+struct clpool__fork_worker {
+    pid_t pid;
+    int state;
+};
+
+/* A program's .so, loaded into every worker under slot pslot. */
+struct clpool__fork_prog {
+    char *so_path; /* NULL: the slot is free */
+};
+
+/* A kernel resolved in every worker under slot kslot. */
+struct clpool__fork_kern {
+    char *name; /* NULL: the slot is free */
+    uint32_t pslot;
+};
+
+/* prog->impl and k->impl. */
+struct clpool__fork_program {
+    uint32_t pslot;
+};
+struct clpool__fork_kernel {
+    uint32_t kslot;
+};
+
+struct clpool__fork_pool {
+    clpool *pool;
+    struct clpool__fork_ctl *ctl;
+    size_t ctl_len;
+    struct clpool__fork_arena arena;
+    struct clpool__fork_worker *workers;
+    uint32_t nworkers;
+    uint32_t nlive;
+    uint32_t gen;  /* the last generation published */
+    uint32_t next_look; /* the worker whose pid the next job looks at */
+    pid_t parent;  /* the process that owns the workers */
+    /* Slots, indexed by the numbers the workers know them by. Workers forked
+     * later read these arrays from their copy of the parent's memory. */
+    struct clpool__fork_prog *progs;
+    uint32_t nprogs;
+    struct clpool__fork_kern *kerns;
+    uint32_t nkerns;
+};
+
+/* --------------------------------------------------------------- workers.c */
+
+/* Forks worker i and waits until it has started (loaded every live program
+ * and resolved every live kernel). On failure the worker is absent again and
+ * the message is recorded. */
+int clpool__fork_spawn(struct clpool__fork_pool *fp, uint32_t i);
+/* Replaces every absent worker. */
+int clpool__fork_respawn_absent(struct clpool__fork_pool *fp);
+/* If worker i has died, reaps it, marks it absent and writes how it ended
+ * into how ("was killed by SIGSEGV"). Returns 1 if it died, 0 if it lives. */
+int clpool__fork_check_dead(struct clpool__fork_pool *fp, uint32_t i, char *how, size_t howlen);
+/* SIGKILLs worker i, reaps it, marks it absent. */
+void clpool__fork_kill(struct clpool__fork_pool *fp, uint32_t i);
+/* Asks every worker to exit, waits a bounded time, kills the rest. */
+void clpool__fork_stop_all(struct clpool__fork_pool *fp);
+/* "SIGSEGV" for SIGSEGV; "signal 70" for one without a name. */
+const char *clpool__fork_signame(int sig, char *buf, size_t len);
+
+/* ----------------------------------------------------------- worker_main.c */
+
+/* The body of a worker process: never returns. */
+_Noreturn void clpool__fork_worker_main(struct clpool__fork_pool *fp, uint32_t index,
+                                        int use_pdeathsig);
+
+/* ----------------------------------------------------------------- sched.c */
+
+/* Claims the next chunk of a map job: 1 and [*begin, *end), or 0 when every
+ * item has been claimed. */
+int clpool__fork_claim(struct clpool__fork_job *job, size_t *begin, size_t *end);
+
+/* -------------------------------------------------------------- dispatch.c */
+
+/* Takes the next generation and its slot, first waiting until no worker is
+ * still inside the job the slot held (a worker stuck there for long is
+ * killed: its job is finished). Returns the slot, invalid (gen 0) until
+ * published, with *gen_out set. */
+struct clpool__fork_job *clpool__fork_job_begin(struct clpool__fork_pool *fp, uint32_t *gen_out);
+/* Makes a filled-in slot visible to the workers and wakes the sleepers. */
+void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_job *job,
+                              uint32_t gen);
+/* Runs a command on every live worker and waits for all of them. On
+ * CLPOOL_OK each worker's outcome is in ctl->w[i].status / err. */
+int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
+                         uint32_t kslot, const char *text);
+/* The map slot. */
+int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+
+/* -------------------------------------------------------------- programs.c */
+
+int clpool__fork_program_build(clpool_program *prog);
+void clpool__fork_program_free(clpool_program *prog);
+int clpool__fork_kernel_create(clpool_kernel *k);
+void clpool__fork_kernel_free(clpool_kernel *k);
+
+/* ----------------------------------------------------------------- guard.c */
+
+/* 1 if an OpenCL driver is loaded in this process (its file name in lib),
+ * else 0. See guard.c for why the fork backend asks. */
+int clpool__fork_opencl_loaded(char *lib, size_t liblen);
+
+/* ------------------------------------------------------------------ wait.c */
+
+uint64_t clpool__fork_now_ns(void);
+/* FUTEX_WAIT on a word shared between processes: returns when *word !=
+ * expected, when woken, or after timeout_ns (0 = no limit). Spurious
+ * returns are possible: callers re-check their condition. */
+void clpool__fork_futex_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t timeout_ns);
+void clpool__fork_futex_wake(_Atomic uint32_t *word, int count);
+/* Sleeps ns nanoseconds (EINTR-safe). */
+void clpool__fork_sleep_ns(uint64_t ns);
+
+/* A spin-wait hint: lets the sibling hyperthread run, saves power. */
+static inline void clpool__fork_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+#endif /* CLPOOL_FORK_H */

@@ -1,0 +1,46 @@
+/*
+ * Chunking of a map's items among the workers: guided self-scheduling.
+ *
+ * Each claim takes a fraction of what is left, remaining / (GUIDED_K *
+ * workers), never less than MIN_CHUNK. Early chunks are large, so a map
+ * like saxpy costs a handful of claims per worker; late chunks are small, so
+ * a map whose items differ by orders of magnitude in cost (Mandelbrot rows
+ * inside and outside the set) still ends with every worker busy until
+ * nearly the end. Chunk boundaries stay on multiples of ALIGN_ITEMS so that
+ * a vectorised kernel loop starts aligned and has no scalar head.
+ */
+#include "fork.h"
+
+/* With 4, no single chunk is more than a quarter of a worker's fair share of
+ * what remains, which bounds the imbalance the big early chunks can cause. */
+#define GUIDED_K 4
+#define ALIGN_ITEMS ((size_t)16)
+#define MIN_CHUNK ((size_t)32)
+
+static size_t chunk_for(size_t remaining, size_t nworkers)
+{
+    size_t c = remaining / (GUIDED_K * (nworkers ? nworkers : 1));
+    c = (c + ALIGN_ITEMS - 1) & ~(ALIGN_ITEMS - 1);
+    if (c < MIN_CHUNK)
+        c = MIN_CHUNK;
+    return c < remaining ? c : remaining;
+}
+
+int clpool__fork_claim(struct clpool__fork_job *job, size_t *begin, size_t *end)
+{
+    size_t n = job->n;
+    size_t cur = atomic_load_explicit(&job->next, memory_order_relaxed);
+    for (;;) {
+        if (cur >= n)
+            return 0;
+        size_t c = chunk_for(n - cur, job->nworkers);
+        /* Relaxed is enough: the items' data was published with the job, and
+         * results are published through job->done. */
+        if (atomic_compare_exchange_weak_explicit(&job->next, &cur, cur + c,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+            *begin = cur;
+            *end = cur + c;
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,271 @@
+/*
+ * The shared arena and its buffer allocator.
+ *
+ * The arena is one MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE mapping made
+ * before the workers are forked, so a buffer has the same address in every
+ * process and nothing has to be passed or mapped when buffers come and go.
+ * MAP_NORESERVE makes the reservation cost address space only: pages exist
+ * once touched, and MADV_REMOVE gives a freed block's pages back to the
+ * system (for shared memory, MADV_DONTNEED would only drop this process's
+ * view of them).
+ *
+ * The allocator is first-fit over a sorted array of free extents, in the
+ * parent's private heap (workers never allocate). Blocks are page aligned, and
+ * large ones 2 MiB aligned so that transparent huge pages can back them where
+ * the system allows it for shared memory.
+ *
+ * A map with host arrays makes and frees the same temporary buffers at every
+ * call. Giving their pages back and faulting them in again costs far more
+ * than the map (measured: 256 MiB of fresh pages take 0.5 s to touch in the
+ * parent, 0.15 s to remove, and every worker faults them into its own page
+ * tables again), so the last few freed blocks keep their pages, up to
+ * kept_max bytes in all, and an allocation of the same length takes one back
+ * as it is. The oldest kept block goes back to the system when room is
+ * needed, and all of them before the arena is reported full.
+ */
+#include "fork.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#define PAGE_ALIGN ((size_t)4096)
+#define HUGE_ALIGN ((size_t)2 << 20)
+/* The arena is never made smaller than this, however little RAM the
+ * machine reports. */
+#define ARENA_MIN ((size_t)64 << 20)
+/* Freed memory kept for reuse: at most this, and at most 1/16 of RAM. */
+#define KEPT_MAX ((size_t)1 << 30)
+
+static size_t block_align(size_t bytes)
+{
+    return bytes >= HUGE_ALIGN ? HUGE_ALIGN : PAGE_ALIGN;
+}
+
+/* The length a block of bytes occupies: computable again from the buffer's
+ * size when it is freed, so the buffer needs to remember nothing else. */
+static int block_len(size_t bytes, size_t *len)
+{
+    size_t align = block_align(bytes);
+    if (bytes > SIZE_MAX - (align - 1))
+        return -1;
+    *len = (bytes + align - 1) & ~(align - 1);
+    return 0;
+}
+
+void *clpool__fork_shared_map(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void clpool__fork_shared_unmap(void *p, size_t len)
+{
+    if (p != NULL)
+        (void)munmap(p, len); /* only fails on arguments that mmap gave us */
+}
+
+/* RAM plus swap: a buffer bigger than that could never be backed. */
+static size_t machine_memory(void)
+{
+    struct sysinfo si;
+    if (sysinfo(&si) != 0)
+        return (size_t)64 << 30;
+    size_t unit = si.mem_unit ? si.mem_unit : 1;
+    size_t ram, swap, sum;
+    if (clpool__mul_size((size_t)si.totalram, unit, &ram) != 0 ||
+        clpool__mul_size((size_t)si.totalswap, unit, &swap) != 0 ||
+        __builtin_add_overflow(ram, swap, &sum))
+        return (size_t)1 << 46;
+    return sum;
+}
+
+int clpool__fork_arena_open(struct clpool__fork_arena *a, clpool *pool)
+{
+    memset(a, 0, sizeof *a);
+    size_t want = machine_memory() & ~(HUGE_ALIGN - 1);
+    if (want < ARENA_MIN)
+        want = ARENA_MIN;
+    /* Where overcommit is strict (vm.overcommit_memory=2) or RLIMIT_AS is
+     * set, MAP_NORESERVE is not honoured and a reservation the size of RAM
+     * can be refused: take the largest one the kernel grants. Over-allocating
+     * by one alignment unit lets the base be rounded up to 2 MiB. */
+    void *p = MAP_FAILED;
+    size_t size = want;
+    int err = 0;
+    for (; size >= ARENA_MIN; size /= 2) {
+        p = mmap(NULL, size + HUGE_ALIGN, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p != MAP_FAILED)
+            break;
+        err = errno;
+    }
+    if (p == MAP_FAILED)
+        return clpool__error(pool, CLPOOL_ENOMEM,
+                             "fork backend: cannot reserve %zu bytes of shared memory for "
+                             "buffers: %s",
+                             (size_t)ARENA_MIN, strerror(err));
+    uintptr_t raw = (uintptr_t)p;
+    uintptr_t base = (raw + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
+    /* Give back the unaligned head and tail so that munmap(base, size) in
+     * close releases exactly what is left. */
+    if (base > raw)
+        (void)munmap(p, base - raw);
+    if (raw + size + HUGE_ALIGN > base + size)
+        (void)munmap((void *)(base + size), raw + size + HUGE_ALIGN - (base + size));
+    a->base = (unsigned char *)base;
+    a->size = size;
+    /* Only a hint: ignored where shared memory has no huge pages. */
+    (void)madvise(a->base, a->size, MADV_HUGEPAGE);
+
+    a->cap = 16;
+    a->free = malloc(a->cap * sizeof *a->free);
+    if (a->free == NULL) {
+        (void)munmap(a->base, a->size);
+        a->base = NULL;
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for the buffer allocator");
+    }
+    a->free[0].off = 0;
+    a->free[0].len = size;
+    a->nfree = 1;
+    a->kept_max = machine_memory() / 16;
+    if (a->kept_max > KEPT_MAX)
+        a->kept_max = KEPT_MAX;
+    return CLPOOL_OK;
+}
+
+void clpool__fork_arena_close(struct clpool__fork_arena *a)
+{
+    if (a->base != NULL)
+        (void)munmap(a->base, a->size);
+    free(a->free);
+    memset(a, 0, sizeof *a);
+}
+
+static void *carve(struct clpool__fork_arena *a, size_t len, size_t align)
+{
+    /* Free extents are separated by blocks, so there are at most
+     * nblocks + 1 of them; an allocation's split or a free's insertion adds
+     * one. Keeping cap > nfree + nblocks + 2 here means free() never has to
+     * grow the array, and so can never fail. */
+    if (a->nfree + a->nblocks + 3 > a->cap) {
+        size_t cap = a->cap * 2;
+        struct clpool__fork_extent *grown = realloc(a->free, cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        a->free = grown;
+        a->cap = cap;
+    }
+    for (size_t i = 0; i < a->nfree; i++) {
+        struct clpool__fork_extent *e = &a->free[i];
+        size_t start = (e->off + align - 1) & ~(align - 1);
+        size_t pad = start - e->off;
+        if (pad > e->len || e->len - pad < len)
+            continue;
+        size_t tail = e->len - pad - len;
+        if (pad == 0) {
+            e->off += len;
+            e->len = tail;
+        } else {
+            e->len = pad;
+            if (tail != 0) {
+                memmove(&a->free[i + 2], &a->free[i + 1],
+                        (a->nfree - i - 1) * sizeof *a->free);
+                a->free[i + 1].off = start + len;
+                a->free[i + 1].len = tail;
+                a->nfree++;
+            }
+        }
+        if (e->len == 0) {
+            memmove(&a->free[i], &a->free[i + 1], (a->nfree - i - 1) * sizeof *a->free);
+            a->nfree--;
+        }
+        a->nblocks++;
+        return a->base + start;
+    }
+    return NULL;
+}
+
+/* Gives a block's memory back to the system and its range to the free list. */
+static void release(struct clpool__fork_arena *a, size_t off, size_t len)
+{
+    /* Punch the block's pages out of the shared memory object: the memory
+     * goes back to the system now, not when the pool closes. A failure here
+     * (an old kernel without MADV_REMOVE on shmem) only delays that. */
+    (void)madvise(a->base + off, len, MADV_REMOVE);
+
+    size_t i = 0;
+    while (i < a->nfree && a->free[i].off < off)
+        i++;
+    int joins_prev = i > 0 && a->free[i - 1].off + a->free[i - 1].len == off;
+    int joins_next = i < a->nfree && off + len == a->free[i].off;
+    if (joins_prev && joins_next) {
+        a->free[i - 1].len += len + a->free[i].len;
+        memmove(&a->free[i], &a->free[i + 1], (a->nfree - i - 1) * sizeof *a->free);
+        a->nfree--;
+    } else if (joins_prev) {
+        a->free[i - 1].len += len;
+    } else if (joins_next) {
+        a->free[i].off = off;
+        a->free[i].len += len;
+    } else {
+        /* Room is guaranteed by alloc (see there). */
+        memmove(&a->free[i + 1], &a->free[i], (a->nfree - i) * sizeof *a->free);
+        a->free[i].off = off;
+        a->free[i].len = len;
+        a->nfree++;
+    }
+    a->nblocks--;
+}
+
+static void release_oldest_kept(struct clpool__fork_arena *a)
+{
+    struct clpool__fork_extent old = a->kept[0];
+    memmove(&a->kept[0], &a->kept[1], (a->nkept - 1) * sizeof a->kept[0]);
+    a->nkept--;
+    a->kept_bytes -= old.len;
+    release(a, old.off, old.len);
+}
+
+void *clpool__fork_arena_alloc(struct clpool__fork_arena *a, size_t bytes)
+{
+    size_t len;
+    if (bytes == 0 || block_len(bytes, &len) != 0 || len > a->size)
+        return NULL;
+    for (size_t i = a->nkept; i-- > 0;) {
+        if (a->kept[i].len == len) {
+            size_t off = a->kept[i].off;
+            memmove(&a->kept[i], &a->kept[i + 1], (a->nkept - i - 1) * sizeof a->kept[0]);
+            a->nkept--;
+            a->kept_bytes -= len;
+            return a->base + off;
+        }
+    }
+    void *p = carve(a, len, block_align(bytes));
+    while (p == NULL && a->nkept > 0) {
+        release_oldest_kept(a);
+        p = carve(a, len, block_align(bytes));
+    }
+    return p;
+}
+
+void clpool__fork_arena_free(struct clpool__fork_arena *a, void *p, size_t bytes)
+{
+    size_t len;
+    if (p == NULL || block_len(bytes, &len) != 0)
+        return;
+    size_t off = (size_t)((unsigned char *)p - a->base);
+    if (len > a->kept_max) {
+        release(a, off, len);
+        return;
+    }
+    while (a->nkept == FORK_KEPT || a->kept_bytes + len > a->kept_max)
+        release_oldest_kept(a);
+    a->kept[a->nkept].off = off;
+    a->kept[a->nkept].len = len;
+    a->nkept++;
+    a->kept_bytes += len;
+}

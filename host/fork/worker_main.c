@@ -1,0 +1,321 @@
+/*
+ * The body of a worker process. A worker is a fork of the pool's owner; it
+ * never returns into library or user code (STYLE rule 8): it reports through
+ * the control block and leaves with _exit, so the owner's atexit handlers,
+ * stdio buffers and destructors never run twice.
+ */
+#include "fork.h"
+
+#include "../clc/native.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* How long an idle worker keeps spinning on ctl->gen before it sleeps. A
+ * program that calls map after map finds its workers awake (a futex wake-up
+ * costs tens of microseconds); one that pauses longer wakes them once. */
+#define SPIN_NS 100000u
+/* A sleeping worker looks at its parent this often, in case the parent died
+ * without PR_SET_PDEATHSIG reaching it (see clpool__fork_spawn). */
+#define IDLE_CHECK_NS 1000000000u
+
+/* Exit codes the parent can tell apart from a kernel's own exit(). */
+#define EXIT_PARENT_GONE 0
+#define EXIT_STARTUP 111
+#define EXIT_BAD_JOB 112
+
+/* The worker's own handles, indexed by the slots the parent gave out. */
+struct tables {
+    void **handles;
+    uint32_t nhandles;
+    clpool__native_fn *fns;
+    uint32_t nfns;
+};
+
+struct worker {
+    struct clpool__fork_pool *fp;
+    struct clpool__fork_ctl *ctl;
+    struct clpool__fork_wshared *me;
+    pid_t parent;
+    int pdeathsig; /* the kernel kills this worker when the parent dies */
+    struct tables t;
+};
+
+static void set_err(struct clpool__fork_wshared *me, const char *fmt, const char *a,
+                    const char *b)
+{
+    me->status = -1;
+    snprintf(me->err, sizeof me->err, fmt, a, b);
+}
+
+static int grow(void **array, uint32_t *count, uint32_t need, size_t elem)
+{
+    if (need <= *count)
+        return 0;
+    uint32_t n = *count ? *count : 8;
+    while (n < need)
+        n *= 2;
+    void *grown = realloc(*array, (size_t)n * elem);
+    if (grown == NULL)
+        return -1;
+    memset((char *)grown + (size_t)*count * elem, 0, (size_t)(n - *count) * elem);
+    *array = grown;
+    *count = n;
+    return 0;
+}
+
+static int load(struct worker *w, uint32_t pslot, const char *path)
+{
+    if (grow((void **)&w->t.handles, &w->t.nhandles, pslot + 1, sizeof(void *)) != 0) {
+        set_err(w->me, "no memory to load %s%s", path, "");
+        return -1;
+    }
+    /* RTLD_LOCAL: two programs may define the same helper functions. */
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        const char *e = dlerror();
+        set_err(w->me, "dlopen %s: %s", path, e ? e : "unknown error");
+        return -1;
+    }
+    w->t.handles[pslot] = h;
+    return 0;
+}
+
+static void unload(struct worker *w, uint32_t pslot)
+{
+    if (pslot < w->t.nhandles && w->t.handles[pslot] != NULL) {
+        (void)dlclose(w->t.handles[pslot]);
+        w->t.handles[pslot] = NULL;
+    }
+}
+
+static int resolve(struct worker *w, uint32_t kslot, uint32_t pslot, const char *name)
+{
+    if (grow((void **)&w->t.fns, &w->t.nfns, kslot + 1, sizeof(clpool__native_fn)) != 0) {
+        set_err(w->me, "no memory to resolve kernel '%s'%s", name, "");
+        return -1;
+    }
+    if (pslot >= w->t.nhandles || w->t.handles[pslot] == NULL) {
+        set_err(w->me, "kernel '%s': its program is not loaded in this worker%s", name, "");
+        return -1;
+    }
+    char sym[FORK_NAME_MAX + sizeof CLPOOL__NATIVE_PREFIX];
+    snprintf(sym, sizeof sym, "%s%s", CLPOOL__NATIVE_PREFIX, name);
+    (void)dlerror();
+    void *p = dlsym(w->t.handles[pslot], sym);
+    if (p == NULL) {
+        const char *e = dlerror();
+        set_err(w->me, "the program's shared object has no symbol %s (%s)", sym,
+                e ? e : "NULL");
+        return -1;
+    }
+    /* POSIX guarantees that a dlsym result converts to a function pointer;
+     * memcpy says so without a cast between object and function pointers. */
+    clpool__native_fn fn;
+    memcpy(&fn, &p, sizeof fn);
+    w->t.fns[kslot] = fn;
+    return 0;
+}
+
+/* Signals the parent that job gen is complete. */
+static void finish(struct clpool__fork_ctl *ctl, uint32_t gen)
+{
+    atomic_store_explicit(&ctl->done_gen, gen, memory_order_seq_cst);
+    if (atomic_load_explicit(&ctl->parent_sleeping, memory_order_seq_cst))
+        clpool__fork_futex_wake(&ctl->done_gen, 1);
+}
+
+static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen)
+{
+    if (job->kslot >= w->t.nfns || w->t.fns[job->kslot] == NULL)
+        _exit(EXIT_BAD_JOB); /* the parent resolved it everywhere first */
+    clpool__native_fn fn = w->t.fns[job->kslot];
+    void *const *argv = job->argv;
+    size_t n = job->n, begin, end;
+    while (clpool__fork_claim(job, &begin, &end)) {
+        /* Without PR_SET_PDEATHSIG an orphan would go on with a long map
+         * nobody waits for: look at the parent once per chunk (a chunk is
+         * at least MIN_CHUNK items, a system call is ~100 ns). */
+        if (!w->pdeathsig && getppid() != w->parent)
+            _exit(EXIT_PARENT_GONE);
+        atomic_store_explicit(&w->me->begin, begin, memory_order_relaxed);
+        atomic_store_explicit(&w->me->end, end, memory_order_relaxed);
+        fn(argv, begin, end, n);
+        /* acq_rel: the worker that completes the count has seen every other
+         * worker's results before it tells the parent. */
+        size_t done = atomic_fetch_add_explicit(&job->done, end - begin, memory_order_acq_rel);
+        if (done + (end - begin) == n)
+            finish(w->ctl, gen);
+    }
+}
+
+static void run_command(struct worker *w, struct clpool__fork_job *job, uint32_t gen)
+{
+    w->me->status = 0;
+    w->me->err[0] = '\0';
+    switch (job->cmd) {
+    case FORK_CMD_LOAD:
+        (void)load(w, job->pslot, job->path);
+        break;
+    case FORK_CMD_UNLOAD:
+        unload(w, job->pslot);
+        break;
+    case FORK_CMD_RESOLVE:
+        (void)resolve(w, job->kslot, job->pslot, job->name);
+        break;
+    case FORK_CMD_EXIT:
+        _exit(0);
+    default:
+        _exit(EXIT_BAD_JOB);
+    }
+    size_t done = atomic_fetch_add_explicit(&job->done, 1, memory_order_acq_rel);
+    if (done + 1 == job->n)
+        finish(w->ctl, gen);
+}
+
+/* Returns a generation other than seen: spins first, then sleeps. */
+static uint32_t wait_for_job(struct worker *w, uint32_t seen)
+{
+    struct clpool__fork_ctl *ctl = w->ctl;
+    uint32_t g;
+    uint64_t start = clpool__fork_now_ns();
+    for (unsigned i = 1;; i++) {
+        g = atomic_load_explicit(&ctl->gen, memory_order_acquire);
+        if (g != seen)
+            return g;
+        clpool__fork_relax();
+        if ((i & 255) == 0 && clpool__fork_now_ns() - start > SPIN_NS)
+            break;
+    }
+    for (;;) {
+        /* Announce the sleep before the last look, so that the parent's
+         * store to gen and its look at sleepers cannot both miss (seq_cst). */
+        atomic_store_explicit(&w->me->sleeping, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&ctl->sleepers, 1, memory_order_seq_cst);
+        g = atomic_load_explicit(&ctl->gen, memory_order_seq_cst);
+        if (g == seen)
+            clpool__fork_futex_wait(&ctl->gen, seen, IDLE_CHECK_NS);
+        atomic_fetch_sub_explicit(&ctl->sleepers, 1, memory_order_relaxed);
+        atomic_store_explicit(&w->me->sleeping, 0, memory_order_relaxed);
+        g = atomic_load_explicit(&ctl->gen, memory_order_acquire);
+        if (g != seen)
+            return g;
+        if (getppid() != w->parent)
+            _exit(EXIT_PARENT_GONE);
+    }
+}
+
+/* Signals inherited from the owner must not run the owner's handlers in a
+ * worker, and a terminal's ^C or hang-up is for the owner to act on: if it
+ * dies, its workers follow it (PR_SET_PDEATHSIG or the idle check). */
+static void reset_signals(void)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        struct sigaction old;
+        if (sigaction(sig, NULL, &old) != 0)
+            continue; /* not a signal this kernel has (glibc's internal ones) */
+        if ((old.sa_flags & SA_SIGINFO) || (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN)) {
+            struct sigaction dfl;
+            memset(&dfl, 0, sizeof dfl);
+            dfl.sa_handler = SIG_DFL;
+            sigemptyset(&dfl.sa_mask);
+            (void)sigaction(sig, &dfl, NULL);
+        }
+    }
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    (void)sigaction(SIGINT, &ign, NULL);
+    (void)sigaction(SIGQUIT, &ign, NULL);
+    (void)sigaction(SIGHUP, &ign, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The owner's descriptors (sockets, pipe ends) must not stay open for as
+ * long as the pool lives: a peer would wait for an EOF that never comes.
+ * stdin/stdout/stderr stay for kernels that print. */
+static void close_fds(void)
+{
+    if (close_range(3, ~0u, 0) == 0)
+        return;
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536)
+        max = 65536;
+    for (int fd = 3; fd < max; fd++)
+        (void)close(fd);
+}
+
+_Noreturn void clpool__fork_worker_main(struct clpool__fork_pool *fp, uint32_t index,
+                                        int use_pdeathsig)
+{
+    struct worker w;
+    memset(&w, 0, sizeof w);
+    w.fp = fp;
+    w.ctl = fp->ctl;
+    w.me = &fp->ctl->w[index];
+    w.parent = fp->parent;
+
+    /* The owner may have died before the prctl: then the signal is never
+     * sent, and the parent pid has already changed. */
+    /* If the kernel refuses, the per-chunk and idle parent checks remain. */
+    w.pdeathsig = use_pdeathsig && prctl(PR_SET_PDEATHSIG, SIGKILL) == 0;
+    if (getppid() != w.parent)
+        _exit(EXIT_PARENT_GONE);
+    reset_signals();
+    close_fds();
+
+    /* A replacement worker loads what its predecessors loaded one command
+     * at a time: the slot tables are in its copy of the owner's memory. */
+    int failed = 0;
+    w.me->status = 0;
+    w.me->err[0] = '\0';
+    for (uint32_t p = 0; p < fp->nprogs && !failed; p++)
+        if (fp->progs[p].so_path != NULL && load(&w, p, fp->progs[p].so_path) != 0)
+            failed = 1;
+    for (uint32_t k = 0; k < fp->nkerns && !failed; k++)
+        if (fp->kerns[k].name != NULL &&
+            resolve(&w, k, fp->kerns[k].pslot, fp->kerns[k].name) != 0)
+            failed = 1;
+
+    /* No job is published while a worker starts, so this is the current
+     * generation and the next one is this worker's first job. */
+    uint32_t seen = atomic_load_explicit(&w.ctl->gen, memory_order_acquire);
+    atomic_store_explicit(&w.me->ready, failed ? WORKER_FAILED : WORKER_READY,
+                          memory_order_release);
+    atomic_fetch_add_explicit(&w.ctl->nready, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&w.ctl->parent_sleeping, memory_order_seq_cst))
+        clpool__fork_futex_wake(&w.ctl->nready, 1);
+    if (failed)
+        _exit(EXIT_STARTUP);
+
+    for (;;) {
+        uint32_t g = wait_for_job(&w, seen);
+        struct clpool__fork_job *job = &w.ctl->jobs[g % FORK_SLOTS];
+        /* Announce, then look (the other half is in clpool__fork_job_begin):
+         * either the parent sees cur == g and waits before reusing the slot,
+         * or this worker sees the slot already invalid and stays out. */
+        atomic_store_explicit(&w.me->cur, g, memory_order_seq_cst);
+        if (atomic_load_explicit(&job->gen, memory_order_seq_cst) == g) {
+            if (job->cmd == FORK_CMD_MAP)
+                run_map(&w, job, g);
+            else
+                run_command(&w, job, g);
+        }
+        /* Every job before the newest is finished, so a worker that slept
+         * through some has nothing to catch up on: commands wait for every
+         * worker before the next job is published. */
+        seen = g;
+        atomic_store_explicit(&w.me->cur, 0, memory_order_release);
+    }
+}
