@@ -385,6 +385,33 @@ static void test_kernel_shapes(void)
     nt_fn(&b, "count")(cargs, 0, 100, 100);
     ASSERT_EQ(n, 100);
     nt_built_free(&b);
+
+    /* A prototype, work-group attributes, an OpenCL pragma, a kernel that
+     * calls another kernel, and a helper that calls one. */
+    const char *src2 =
+        "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
+        "__kernel void twice(__global double *x);\n"
+        "__kernel void none(void);\n"
+        "__kernel __attribute__((reqd_work_group_size(64, 1, 1)))\n"
+        "__attribute__((vec_type_hint(float4)))\n"
+        "void twice(__global double *x) { x[get_global_id(0)] *= 2; }\n"
+        "__kernel __attribute__((work_group_size_hint(8, 1, 1))) void none(void) { }\n"
+        "void helper(__global double *x) { twice(x); none(); }\n"
+        "__kernel void outer(__global double *x, __global double *y)\n"
+        "{\n"
+        "    twice(x);\n"
+        "    helper(y);\n"
+        "}\n";
+    b = nt_build_ok(pool, "calls.cl", src2, NULL);
+    ASSERT(b.log == NULL);
+    double x[4] = {1, 2, 3, 4}, y[4] = {1, 2, 3, 4};
+    void *dargs[] = {x, y};
+    nt_fn(&b, "outer")(dargs, 1, 4, 4);
+    for (int i = 0; i < 4; i++) {
+        ASSERT_NEAR(x[i], i == 0 ? 1 : 2 * (i + 1), 0);
+        ASSERT_NEAR(y[i], i == 0 ? 1 : 2 * (i + 1), 0);
+    }
+    nt_built_free(&b);
 }
 
 /* ------------------------------------------------------------- atomics */

@@ -131,6 +131,9 @@ static int has_prefix(const char *name, size_t len, const char *p)
 static const refusal *refused(const char *name, size_t len)
 {
     static const refusal image_type = {"", why_images};
+    /* A kernel attribute, not a work-group function: the prelude drops it. */
+    if (name_is(name, len, "work_group_size_hint"))
+        return NULL;
     for (size_t i = 0; i < sizeof refused_names / sizeof refused_names[0]; i++)
         if (name_is(name, len, refused_names[i].name))
             return &refused_names[i].r;
@@ -309,6 +312,14 @@ static void directive(conds *c, const char *src, const char *kw, size_t kwlen,
 
 /* ------------------------------------------------------------------ scan */
 
+static int is_kernel(const clpool_program *prog, const char *name, size_t len)
+{
+    for (size_t i = 0; i < prog->nsigs; i++)
+        if (name_is(name, len, prog->sigs[i].name))
+            return 1;
+    return 0;
+}
+
 /* The kernel whose parameter list or body holds offset, or NULL. */
 static const char *owner(const clpool_program *prog, const clpool__body *bodies, size_t off)
 {
@@ -375,7 +386,8 @@ int clpool__native_refuse(const clpool_program *prog, const clpool__body *bodies
     clpool__scan s;
     clpool__tok t, pushed;
     int have_pushed = 0;
-    conds c = {.depth = 0, .overflow = 0};
+    conds pp = {.depth = 0, .overflow = 0};
+    size_t braces = 0; /* depth of { } outside directives */
     int in_define = 0;
 
     memset(facts, 0, sizeof *facts);
@@ -418,19 +430,40 @@ int clpool__native_refuse(const clpool_program *prog, const clpool__body *bodies
                     have_pushed = 1;
                 }
                 /* A long condition is not one of the plain ones: unknown. */
-                directive(&c, src, k, kw.len, toks, extra ? 8 : n);
-                if (extra && c.depth > 0 && !name_is(k, kw.len, "endif") &&
+                directive(&pp, src, k, kw.len, toks, extra ? 8 : n);
+                if (extra && pp.depth > 0 && !name_is(k, kw.len, "endif") &&
                     !name_is(k, kw.len, "else"))
-                    c.stack[c.depth - 1].unknown = 1;
+                    pp.stack[pp.depth - 1].unknown = 1;
             }
             continue;
         }
         if (t.directive == 1 && !in_define)
             continue;
-        if (t.kind != CLPOOL__TOK_IDENT || skipping(&c))
+        if (t.directive == 0 && t.kind == CLPOOL__TOK_PUNCT) {
+            if (src[t.start] == '{')
+                braces++;
+            else if (src[t.start] == '}' && braces > 0)
+                braces--;
+        }
+        if (t.kind != CLPOOL__TOK_IDENT || skipping(&pp))
             continue;
 
         const char *name = src + t.start;
+        if (name_is(name, t.len, "vec_type_hint")) {
+            /* The attribute's type is a hint the prelude drops, not a use of
+             * a vector type: skip its parentheses. */
+            size_t depth = 0;
+            while (clpool__scan_next(&s, &t)) {
+                if (t.kind != CLPOOL__TOK_PUNCT)
+                    continue;
+                char c = src[t.start];
+                if (c == '(')
+                    depth++;
+                else if (c == ')' && (depth == 0 || --depth == 0))
+                    break;
+            }
+            continue;
+        }
         const char *who = t.directive ? NULL : owner(prog, bodies, t.start);
         const refusal *r = refused(name, t.len);
         if (r != NULL)
@@ -442,7 +475,10 @@ int clpool__native_refuse(const clpool_program *prog, const clpool__body *bodies
             facts->vector_line = t.line;
             facts->vector_owner = who;
         }
-        if (who == NULL && asks_for_gid(name, t.len))
+        /* A helper (or macro) that asks for the id, or that calls a kernel,
+         * which may: the caller must set the file-scope copies. */
+        if (who == NULL && (asks_for_gid(name, t.len) ||
+                            ((braces > 0 || t.directive) && is_kernel(prog, name, t.len))))
             facts->helpers_use_gid = 1;
     }
     return refuse_params(prog);
