@@ -412,6 +412,20 @@ static void test_kernel_shapes(void)
         ASSERT_NEAR(y[i], i == 0 ? 1 : 2 * (i + 1), 0);
     }
     nt_built_free(&b);
+
+    /* Macros that ask for the id, used in a kernel and in a helper. */
+    b = nt_build_ok(pool, "macros.cl",
+                    "#define GID get_global_id(0)\n"
+                    "#define TWICE_GID (GID * 2)\n"
+                    "int from_helper(void) { return (int)TWICE_GID; }\n"
+                    "__kernel void k(__global int *x) { x[GID] = from_helper() + (int)GID; }\n",
+                    NULL);
+    int ids[6] = {0};
+    void *iargs[] = {ids};
+    nt_fn(&b, "k")(iargs, 2, 6, 6);
+    for (int i = 2; i < 6; i++)
+        ASSERT_EQ(ids[i], 3 * i);
+    nt_built_free(&b);
 }
 
 /* ------------------------------------------------------------- atomics */
