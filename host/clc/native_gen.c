@@ -374,7 +374,11 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     }
     clpool__buf_add(out, src + at, len - at);
 
-    clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n");
+    /* A simd loop that cannot vectorise (a kernel with a loop of its own)
+     * is no news to the user: clang would warn about each. */
+    clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n"
+                         "#ifdef __clang__\n#pragma clang diagnostic ignored \"-Wpass-failed\"\n"
+                         "#endif\n");
     for (size_t k = 0; k < prog->nsigs; k++)
         caller(out, &prog->sigs[k], facts->helpers_use_gid);
     if (out->failed)
