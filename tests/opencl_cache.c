@@ -183,7 +183,7 @@ int main(void)
     size_t n = entries(dir, names, 64);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(path, sizeof path, "%.3900s/%.79s", dir, names[i]);
         flip_bytes(path);
     }
     pool = open_with_cache(dir);

@@ -81,6 +81,7 @@ static unsigned mandel_ref(size_t i, float x0, float y0, float dx, float dy)
 static void test_mandelbrot(void)
 {
     nt_built b = nt_build_ok(pool, test_kernel_path("mandelbrot.cl"), NULL, NULL);
+    ASSERT(b.log == NULL); /* a loop that does not vectorise is not worth a warning */
     clpool__native_fn run = nt_fn(&b, "mandelbrot");
     uint32_t *iters = calloc(MW * MH, sizeof *iters);
     ASSERT(iters != NULL);
@@ -275,6 +276,40 @@ static void test_compiler_errors(void)
     free(saved_copy);
 }
 
+/* The compiler's output is read while it runs (a full pipe must not stall
+ * it), and a host that ignores SIGCHLD (so waitpid cannot report the exit
+ * status) still gets its builds and its errors. */
+static void test_spawn_edges(void)
+{
+    size_t cap = 3000 * 64 + 256, len = 0;
+    char *src = malloc(cap);
+    ASSERT(src != NULL);
+    for (int i = 0; i < 3000; i++)
+        len += (size_t)snprintf(src + len, cap - len, "#warning \"noisy warning %d\"\n", i);
+    snprintf(src + len, cap - len, "__kernel void k(__global int *x) { x[0] = 1; }\n");
+    nt_built b = nt_build_ok(pool, "noisy.cl", src, NULL);
+    ASSERT_GT(strlen(b.log), (size_t)100000);
+    ASSERT_STR_CONTAINS(b.log, "noisy warning 2999");
+    nt_built_free(&b);
+    free(src);
+
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ign.sa_mask);
+    ASSERT_EQ(sigaction(SIGCHLD, &ign, &old), 0);
+    b = nt_build_ok(pool, "ignored.cl", "__kernel void k(__global int *x) { x[0] = 42; }\n",
+                    NULL);
+    int v = 0;
+    void *args[] = {&v};
+    nt_fn(&b, "k")(args, 0, 1, 1);
+    ASSERT_EQ(v, 42);
+    nt_built_free(&b);
+    b = nt_build(pool, "ignored.cl", "__kernel void k(__global int *x) { x[0] = ; }\n", NULL);
+    ASSERT_EQ(b.status, CLPOOL_EBUILD);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "ignored.cl:1");
+    nt_built_free(&b);
+    ASSERT_EQ(sigaction(SIGCHLD, &old, NULL), 0);
+}
+
 /* ------------------------------------------------------------- options */
 
 static void test_options(void)
@@ -350,6 +385,47 @@ static void test_kernel_shapes(void)
     void *cargs[] = {&n};
     nt_fn(&b, "count")(cargs, 0, 100, 100);
     ASSERT_EQ(n, 100);
+    nt_built_free(&b);
+
+    /* A prototype, work-group attributes, an OpenCL pragma, a kernel that
+     * calls another kernel, and a helper that calls one. */
+    const char *src2 =
+        "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
+        "__kernel void twice(__global double *x);\n"
+        "__kernel void none(void);\n"
+        "__kernel __attribute__((reqd_work_group_size(64, 1, 1)))\n"
+        "__attribute__((vec_type_hint(float4)))\n"
+        "void twice(__global double *x) { x[get_global_id(0)] *= 2; }\n"
+        "__kernel __attribute__((work_group_size_hint(8, 1, 1))) void none(void) { }\n"
+        "void helper(__global double *x) { twice(x); none(); }\n"
+        "__kernel void outer(__global double *x, __global double *y)\n"
+        "{\n"
+        "    twice(x);\n"
+        "    helper(y);\n"
+        "}\n";
+    b = nt_build_ok(pool, "calls.cl", src2, NULL);
+    ASSERT(b.log == NULL);
+    double x[4] = {1, 2, 3, 4}, y[4] = {1, 2, 3, 4};
+    void *dargs[] = {x, y};
+    nt_fn(&b, "outer")(dargs, 1, 4, 4);
+    for (int i = 0; i < 4; i++) {
+        ASSERT_NEAR(x[i], i == 0 ? 1 : 2 * (i + 1), 0);
+        ASSERT_NEAR(y[i], i == 0 ? 1 : 2 * (i + 1), 0);
+    }
+    nt_built_free(&b);
+
+    /* Macros that ask for the id, used in a kernel and in a helper. */
+    b = nt_build_ok(pool, "macros.cl",
+                    "#define GID get_global_id(0)\n"
+                    "#define TWICE_GID (GID * 2)\n"
+                    "int from_helper(void) { return (int)TWICE_GID; }\n"
+                    "__kernel void k(__global int *x) { x[GID] = from_helper() + (int)GID; }\n",
+                    NULL);
+    int ids[6] = {0};
+    void *iargs[] = {ids};
+    nt_fn(&b, "k")(iargs, 2, 6, 6);
+    for (int i = 2; i < 6; i++)
+        ASSERT_EQ(ids[i], 3 * i);
     nt_built_free(&b);
 }
 
@@ -460,6 +536,8 @@ static void test_vectors(void)
     }
     nt_set_cc("clang");
     nt_built b = nt_build_ok(pool, "vec.cl", vector_src, NULL);
+    if (b.log != NULL)
+        FAIL_("clang warned: %s", b.log);
     float in[8] = {1, 2, 3, 4, -1, 0.25f, 9, 16};
     float out[32];
     int ints[16];
@@ -498,6 +576,7 @@ int main(void)
     test_blackscholes();
     test_refusals();
     test_compiler_errors();
+    test_spawn_edges();
     test_options();
     test_kernel_shapes();
     test_atomics();

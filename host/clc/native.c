@@ -28,12 +28,15 @@
 
 /* Flags every build gets, before the ones the build options map to (so an
  * option such as -cl-opt-disable's -O0 overrides them). gcc and clang both
- * accept each. -fsigned-char: OpenCL's char is signed on every host.
- * -Werror=implicit-function-declaration and -Wl,-z,defs: a misspelt
+ * accept each. -fno-math-errno and -fno-trapping-math: OpenCL C has neither
+ * errno nor floating-point exception flags, and without them gcc may not
+ * turn a kernel's `d > 0 ? 1 - c : c` into a select, which keeps the item
+ * loop from vectorising. -fsigned-char: OpenCL's char is signed on every
+ * host. -Werror=implicit-function-declaration and -Wl,-z,defs: a misspelt
  * built-in fails the build instead of making a .so that cannot load. */
 static const char *const base_flags[] = {
     "-std=gnu11", "-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno",
-    "-fvisibility=hidden", "-fopenmp-simd", "-fsigned-char",
+    "-fno-trapping-math", "-fvisibility=hidden", "-fopenmp-simd", "-fsigned-char",
     "-Werror=implicit-function-declaration", "-Werror=implicit-int", "-Werror=return-type",
     "-Wl,-z,defs", "-pipe",
 };
@@ -368,6 +371,13 @@ static int compile(clpool_program *prog, const workspace *w, const clpool__argv 
         goto unlink_out;
     }
 
+    /* The linker made the file afresh with the umask's mode: make it the
+     * owner's alone, like everything else the build writes. */
+    if (chmod(out_path, 0700) != 0) {
+        status = clpool__error(pool, CLPOOL_EIO, "cannot set the mode of %s: %s", out_path,
+                               strerror(errno));
+        goto unlink_out;
+    }
     if (w->ours) {
         /* Move the .so out of the folder that is about to go. */
         int fd = make_file(tmp_dir(), ".so", &final_path);
@@ -471,6 +481,14 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
         goto free_all;
     }
     int vectors = facts.uses_vectors;
+    /* clang vectorises calls to exp, sin, ... through glibc's libmvec when
+     * told to (gcc learns it from the prelude's declarations). */
+    if (clang && strstr(macros.data, "#define __x86_64__ ") != NULL &&
+        strstr(macros.data, "#define __gnu_linux__ ") != NULL &&
+        clpool__argv_add(&flags, "-fveclib=libmvec") != 0) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's flags");
+        goto free_all;
+    }
 
     /* The text: prelude, the source's #line, then what the generator makes;
      * the key leaves the path out, so the same program from another path

@@ -1,0 +1,43 @@
+/* The command line of clpool-bench. */
+#ifndef CLPOOL_BENCH_OPTIONS_H
+#define CLPOOL_BENCH_OPTIONS_H
+
+#include "workload.h"
+
+#include <stddef.h>
+
+/* Exit codes, documented in --help. */
+enum {
+    BENCH_EXIT_OK = 0,        /* every row verified */
+    BENCH_EXIT_UNVERIFIED = 1, /* a row failed verification or could not run */
+    BENCH_EXIT_USAGE = 2,
+    BENCH_EXIT_NO_BACKEND = 3
+};
+
+typedef enum bench_backends {
+    BENCH_BACKENDS_ALL = 0, /* the fork backend (baseline and N workers), every OpenCL device */
+    BENCH_BACKENDS_AUTO,    /* the pool CLPOOL_AUTO chooses, beside the baseline */
+    BENCH_BACKENDS_OPENCL,  /* OpenCL devices only (no baseline) */
+    BENCH_BACKENDS_FORK     /* the fork backend only (baseline and N workers) */
+} bench_backends;
+
+typedef enum bench_format { BENCH_TABLE = 0, BENCH_JSON, BENCH_CSV } bench_format;
+
+typedef struct bench_options {
+    bench_backends backends;
+    const char *device;       /* OpenCL device filter; NULL: every device */
+    const bench_workload *workloads[16];
+    size_t nworkloads;
+    double scale;             /* multiplies every default size */
+    int repeat;               /* timed runs per row */
+    int workers;              /* fork workers of the non-baseline row; 0: online CPUs */
+    int list;
+    bench_format format;
+    const char *kernels_dir;
+} bench_options;
+
+/* Parses argv (defaults from the environment first). Returns -1 when the
+ * program should exit with *exit_code (usage error, or --help printed). */
+int bench_options_parse(int argc, char **argv, bench_options *o, int *exit_code);
+
+#endif /* CLPOOL_BENCH_OPTIONS_H */

@@ -1,0 +1,244 @@
+/* Speedups and the three output formats. */
+#include "report.h"
+
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void bench_report_speedups(bench_row *const *rows, size_t n, FILE *notes)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* The reference row of rows[i]'s workload. */
+        const bench_row *base = NULL;
+        for (size_t j = 0; j < n && base == NULL; j++)
+            if (strcmp(rows[j]->workload, rows[i]->workload) == 0 && rows[j]->baseline &&
+                !isnan(rows[j]->seconds))
+                base = rows[j];
+        int fallback = base == NULL;
+        for (size_t j = 0; j < n && base == NULL; j++)
+            if (strcmp(rows[j]->workload, rows[i]->workload) == 0 && !isnan(rows[j]->seconds))
+                base = rows[j];
+        if (base == NULL)
+            continue;
+        rows[i]->speedup = base->seconds / rows[i]->seconds;
+        if (fallback && base == rows[i] && notes != NULL)
+            fprintf(notes, "%s: no fork baseline ran; speedups are relative to %s (%s)\n",
+                    rows[i]->workload, rows[i]->backend, rows[i]->device);
+    }
+}
+
+/* ------------------------------------------------------------------ table */
+
+enum { COL_WORKLOAD, COL_BACKEND, COL_DEVICE, COL_N, COL_SECONDS, COL_ITEMS, COL_GBS,
+       COL_GFLOPS, COL_SPEEDUP, COL_COLD, COL_WARM, COL_LAUNCH, COL_VERIFIED, NCOLS };
+
+static const char *const headers[NCOLS] = {
+    "workload", "backend", "device", "n", "seconds", "items/s", "GB/s",
+    "GFLOP/s", "speedup", "cold ms", "warm ms", "launch us", "verified"};
+
+/* Numbers right-aligned, words left-aligned. */
+static const int right_aligned[NCOLS] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
+
+static void fixed(char *out, size_t len, const char *fmt, double v)
+{
+    if (isnan(v) || isinf(v))
+        snprintf(out, len, "-");
+    else
+        snprintf(out, len, fmt, v);
+}
+
+static void table_cells(const bench_row *r, char cells[NCOLS][96])
+{
+    snprintf(cells[COL_WORKLOAD], 96, "%s", r->workload);
+    snprintf(cells[COL_BACKEND], 96, "%s", r->backend);
+    snprintf(cells[COL_DEVICE], 96, "%s", r->device);
+    snprintf(cells[COL_N], 96, "%llu", (unsigned long long)r->n);
+    fixed(cells[COL_SECONDS], 96, "%.4g", r->seconds);
+    bench_format_si(cells[COL_ITEMS], 96, r->items_per_second);
+    fixed(cells[COL_GBS], 96, "%.2f", r->gbytes_per_second);
+    fixed(cells[COL_GFLOPS], 96, "%.2f", r->gflops);
+    fixed(cells[COL_SPEEDUP], 96, "%.2f", r->speedup);
+    fixed(cells[COL_COLD], 96, "%.1f", r->build_cold_ms);
+    fixed(cells[COL_WARM], 96, "%.1f", r->build_warm_ms);
+    fixed(cells[COL_LAUNCH], 96, "%.1f", r->launch_us);
+    snprintf(cells[COL_VERIFIED], 96, "%s", r->verified ? "yes" : "NO");
+}
+
+static void table_line(FILE *out, char cells[NCOLS][96], const int *width)
+{
+    for (int c = 0; c < NCOLS; c++) {
+        const char *sep = c + 1 < NCOLS ? "  " : "\n";
+        if (c + 1 == NCOLS)
+            fprintf(out, "%s%s", cells[c], sep); /* no trailing blanks */
+        else if (right_aligned[c])
+            fprintf(out, "%*s%s", width[c], cells[c], sep);
+        else
+            fprintf(out, "%-*s%s", width[c], cells[c], sep);
+    }
+}
+
+void bench_report_table(FILE *out, bench_row *const *rows, size_t n)
+{
+    int width[NCOLS];
+    char cells[NCOLS][96];
+    for (int c = 0; c < NCOLS; c++)
+        width[c] = (int)strlen(headers[c]);
+    for (size_t i = 0; i < n; i++) {
+        table_cells(rows[i], cells);
+        for (int c = 0; c < NCOLS; c++)
+            if ((int)strlen(cells[c]) > width[c])
+                width[c] = (int)strlen(cells[c]);
+    }
+    for (int c = 0; c < NCOLS; c++)
+        snprintf(cells[c], sizeof cells[c], "%s", headers[c]);
+    table_line(out, cells, width);
+    for (size_t i = 0; i < n; i++) {
+        table_cells(rows[i], cells);
+        table_line(out, cells, width);
+    }
+    /* What went wrong, below the table where it has room. */
+    for (size_t i = 0; i < n; i++) {
+        const bench_row *r = rows[i];
+        if (r->error[0] == '\0')
+            continue;
+        /* "not verified: why" reads "NOT verified: why"; a row that could
+         * not run says FAILED; a verified row's note (a warm build that
+         * failed) is only a note. */
+        int mismatch = strncmp(r->error, "not verified: ", 14) == 0;
+        fprintf(out, "%s on %s%s%s%s: %s%s\n", r->workload, r->backend, r->device[0] ? " (" : "",
+                r->device, r->device[0] ? ")" : "",
+                r->verified ? "note: " : mismatch ? "NOT verified: " : "FAILED: ",
+                mismatch ? r->error + 14 : r->error);
+    }
+}
+
+/* ------------------------------------------------------------------- JSON */
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(out, "\\u%04x", *p);
+            else
+                fputc(*p, out);
+        }
+    }
+    fputc('"', out);
+}
+
+/* JSON has no NaN or infinity: those are null. */
+static void json_number(FILE *out, double v)
+{
+    if (isnan(v) || isinf(v))
+        fputs("null", out);
+    else
+        fprintf(out, "%.6g", v);
+}
+
+void bench_report_json(FILE *out, bench_row *const *rows, size_t n)
+{
+    fputs("[", out);
+    for (size_t i = 0; i < n; i++) {
+        const bench_row *r = rows[i];
+        fputs(i ? ",\n  {" : "\n  {", out);
+        fputs("\"workload\": ", out);
+        json_string(out, r->workload);
+        fputs(", \"backend\": ", out);
+        json_string(out, r->backend);
+        fputs(", \"device\": ", out);
+        json_string(out, r->device);
+        fputs(", \"describe\": ", out);
+        json_string(out, r->describe);
+        fprintf(out, ", \"n\": %llu, \"baseline\": %s", (unsigned long long)r->n,
+                r->baseline ? "true" : "false");
+        static const char *const keys[] = {"seconds", "items_per_second", "gbytes_per_second",
+                                           "gflops", "speedup", "build_cold_ms",
+                                           "build_warm_ms", "launch_us"};
+        const double values[] = {r->seconds, r->items_per_second, r->gbytes_per_second,
+                                 r->gflops, r->speedup, r->build_cold_ms,
+                                 r->build_warm_ms, r->launch_us};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            fprintf(out, ", \"%s\": ", keys[k]);
+            json_number(out, values[k]);
+        }
+        fprintf(out, ", \"verified\": %s, \"error\": ", r->verified ? "true" : "false");
+        if (r->error[0] != '\0')
+            json_string(out, r->error);
+        else
+            fputs("null", out);
+        fputs("}", out);
+    }
+    fputs(n ? "\n]\n" : "]\n", out);
+}
+
+/* -------------------------------------------------------------------- CSV */
+
+/* RFC 4180: quoted when it holds a comma, a quote or a line break. */
+static void csv_field(FILE *out, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void csv_number(FILE *out, double v)
+{
+    if (!isnan(v) && !isinf(v))
+        fprintf(out, "%.6g", v);
+}
+
+void bench_report_csv(FILE *out, bench_row *const *rows, size_t n)
+{
+    fputs("workload,backend,device,n,seconds,items_per_second,gbytes_per_second,gflops,"
+          "speedup,build_cold_ms,build_warm_ms,launch_us,verified,baseline,describe,error\n",
+          out);
+    for (size_t i = 0; i < n; i++) {
+        const bench_row *r = rows[i];
+        csv_field(out, r->workload);
+        fputc(',', out);
+        csv_field(out, r->backend);
+        fputc(',', out);
+        csv_field(out, r->device);
+        fprintf(out, ",%llu", (unsigned long long)r->n);
+        const double values[] = {r->seconds, r->items_per_second, r->gbytes_per_second,
+                                 r->gflops, r->speedup, r->build_cold_ms,
+                                 r->build_warm_ms, r->launch_us};
+        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+            fputc(',', out);
+            csv_number(out, values[k]);
+        }
+        fprintf(out, ",%s,%s,", r->verified ? "true" : "false", r->baseline ? "true" : "false");
+        csv_field(out, r->describe);
+        fputc(',', out);
+        csv_field(out, r->error);
+        fputc('\n', out);
+    }
+}

@@ -1,0 +1,89 @@
+/*
+ * A workload of clpool-bench: one .cl kernel, the inputs it runs on, how its
+ * arguments are bound, and a C reference its results are checked against.
+ *
+ * Every array a kernel touches lives in a clpool buffer for the whole
+ * measurement, so that the timings are the maps themselves, not host
+ * transfers. A workload describes its arrays (direction, element size,
+ * count, starting contents); the measuring code (measure.c) makes the
+ * buffers, restores the starting contents of in-out arrays before each run
+ * (untimed), reads the results back after the last run, and hands them to the
+ * workload's verify.
+ */
+#ifndef CLPOOL_BENCH_WORKLOAD_H
+#define CLPOOL_BENCH_WORKLOAD_H
+
+#include <clpool.h>
+
+#include <stddef.h>
+
+#define BENCH_MAX_ARRAYS 8
+#define BENCH_MAX_ARGS 12
+#define BENCH_MAX_ALLOCS 16
+
+typedef enum bench_dir {
+    BENCH_IN,    /* written once before the runs, only read by the kernel */
+    BENCH_INOUT, /* restored before every run, read back after the last */
+    BENCH_OUT    /* written by the kernel, read back after the last run */
+} bench_dir;
+
+typedef struct bench_array {
+    void *init;       /* starting contents (IN, INOUT); NULL for OUT */
+    size_t elem_size;
+    size_t count;
+    bench_dir dir;
+} bench_array;
+
+/* One workload instance at one size, made once and shared by every backend. */
+typedef struct bench_data {
+    size_t n;                 /* items per map (the workload may round the request) */
+    bench_array arrays[BENCH_MAX_ARRAYS]; /* in the order bind() expects */
+    size_t narrays;
+    double bytes;             /* bytes one map moves; 0 when GB/s means nothing */
+    double flops;             /* floating-point operations of one map; 0: not meaningful */
+    void *priv;               /* the workload's parameters and reference results */
+    void *allocs[BENCH_MAX_ALLOCS]; /* everything bench_data_free releases */
+    size_t nallocs;
+} bench_data;
+
+typedef struct bench_workload {
+    const char *name;
+    const char *file;         /* in the kernels directory */
+    const char *kernel;       /* __kernel function name */
+    const char *about;        /* one line for --list */
+    size_t default_n;         /* items at --size 1 */
+    /* Makes inputs for about n items (sets d->n, may round it), their
+     * reference results and the metric sizes. 0, or -1 when out of memory. */
+    int (*setup)(bench_data *d, size_t n);
+    /* Fills args for a map of n items (n <= d->n) over bufs (one per array,
+     * in d->arrays order); returns the argument count. */
+    size_t (*bind)(const bench_data *d, clpool_buffer *const *bufs, size_t n, clpool_arg *args);
+    /* Compares results (per array: the read-back contents of INOUT and OUT
+     * arrays, NULL for IN) with the reference. Returns 1 if within the
+     * workload's tolerance; otherwise 0 with the first mismatch in why. */
+    int (*verify)(const bench_data *d, void *const *results, char *why, size_t whylen);
+} bench_workload;
+
+/* Zeroed memory owned by d, freed by bench_data_free; NULL on failure
+ * (overflow included). */
+void *bench_alloc(bench_data *d, size_t count, size_t size);
+/* Appends an array to d and sets *init (if init is not NULL) to its zeroed
+ * starting contents, which the caller fills; OUT arrays have none (NULL).
+ * 0, or -1 when out of memory or past BENCH_MAX_ARRAYS. */
+int bench_array_add(bench_data *d, bench_dir dir, size_t elem_size, size_t count, void **init);
+/* Releases what setup made; d may then be set up again. */
+void bench_data_free(bench_data *d);
+
+/* The table of workloads, in the order they run. */
+extern const bench_workload *const bench_workloads[];
+extern const size_t bench_nworkloads;
+const bench_workload *bench_workload_find(const char *name);
+
+/* The workloads (wl_*.c). */
+extern const bench_workload bench_saxpy;
+extern const bench_workload bench_mandelbrot;
+extern const bench_workload bench_blackscholes;
+extern const bench_workload bench_nbody;
+extern const bench_workload bench_histogram;
+
+#endif /* CLPOOL_BENCH_WORKLOAD_H */

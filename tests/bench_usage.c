@@ -1,0 +1,65 @@
+/*
+ * clpool-bench's command line: --help documents every option, environment
+ * variable and exit code; usage errors exit 2 with the usage on stderr.
+ * argv[1] is the clpool-bench binary.
+ */
+#include "bench_run.h"
+#include "task.h"
+
+static void expect_usage_error(const char *bench, char *const argv[])
+{
+    bench_output o = bench_run(bench, argv, NULL);
+    if (o.status != 2 || strstr(o.err, "usage: clpool-bench") == NULL || o.out[0] != '\0') {
+        bench_output_show(argv[1], &o);
+        FAIL_("'%s' should be a usage error (exit 2, usage on stderr, nothing on stdout)",
+              argv[1]);
+    }
+    bench_output_free(&o);
+}
+
+int main(int argc, char **argv)
+{
+    ASSERT_EQ(argc, 2);
+    char *bench = argv[1];
+
+    char *help[] = {bench, "--help", NULL};
+    bench_output o = bench_run(bench, help, NULL);
+    ASSERT_EQ(o.status, 0);
+    static const char *const documented[] = {
+        "--backend", "--device", "--workload", "--size", "--repeat", "--workers", "--list",
+        "--json", "--csv", "--help", "CLPOOL_BACKEND", "CLPOOL_DEVICE", "CLPOOL_WORKERS",
+        "CLPOOL_CACHE_DIR", "CLPOOL_TIMEOUT_MS", "CLPOOL_KERNELS_DIR", "Exit status",
+        "0  every row", "1  a row", "2  usage", "3  no backend"};
+    for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++)
+        ASSERT_STR_CONTAINS(o.out, documented[i]);
+    bench_output_free(&o);
+
+    char *unknown[] = {bench, "--frobnicate", NULL};
+    char *bad_backend[] = {bench, "--backend", "cuda", NULL};
+    char *bad_workload[] = {bench, "--workload", "saxpy,nosuch", NULL};
+    char *bad_size[] = {bench, "--size", "-1", NULL};
+    char *bad_repeat[] = {bench, "--repeat", "0", NULL};
+    char *both[] = {bench, "--json", "--csv", NULL};
+    char *missing[] = {bench, "--repeat", NULL};
+    char *stray[] = {bench, "saxpy", NULL};
+    expect_usage_error(bench, unknown);
+    expect_usage_error(bench, bad_backend);
+    expect_usage_error(bench, bad_workload);
+    expect_usage_error(bench, bad_size);
+    expect_usage_error(bench, bad_repeat);
+    expect_usage_error(bench, both);
+    expect_usage_error(bench, missing);
+    expect_usage_error(bench, stray);
+
+    /* --list names every workload. */
+    char *list[] = {bench, "--list", NULL};
+    o = bench_run(bench, list, NULL);
+    bench_output_show("--list", &o);
+    ASSERT_EQ(o.status, 0);
+    static const char *const workloads[] = {"saxpy", "mandelbrot", "blackscholes", "nbody",
+                                            "histogram"};
+    for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+        ASSERT_STR_CONTAINS(o.out, workloads[i]);
+    bench_output_free(&o);
+    return 0;
+}
