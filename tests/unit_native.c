@@ -445,6 +445,21 @@ static void test_kernel_shapes(void)
     }
     nt_built_free(&b);
 
+    /* One kernel defined in two #if branches: the one compiled runs. */
+    const char *twice = "#ifdef FAST\n"
+                        "__kernel void k(__global int *x) { x[get_global_id(0)] = 1; }\n"
+                        "#else\n"
+                        "__kernel void k(__global int *x) { x[get_global_id(0)] = 2; }\n"
+                        "#endif\n";
+    for (int fast = 0; fast < 2; fast++) {
+        b = nt_build_ok(pool, "twice.cl", twice, fast ? "-DFAST" : NULL);
+        int got = 0;
+        void *targs[] = {&got};
+        nt_fn(&b, "k")(targs, 0, 1, 1);
+        ASSERT_EQ(got, fast ? 1 : 2);
+        nt_built_free(&b);
+    }
+
     /* Macros that ask for the id, used in a kernel and in a helper. */
     b = nt_build_ok(pool, "macros.cl",
                     "#define GID get_global_id(0)\n"
