@@ -329,6 +329,37 @@ static void test_options(void)
         ASSERT_NEAR(y[i], 3 * x[i] + 1.5f, 1e-6);
     nt_built_free(&b);
 
+    /* -I, attached and not: the header is found either way. */
+    char inc[128], opt[300];
+    snprintf(inc, sizeof inc, "%s/inc.h", root);
+    FILE *f = fopen(inc, "w");
+    ASSERT(f != NULL);
+    ASSERT(fputs("#define FROM_HEADER 11\n", f) >= 0);
+    ASSERT_EQ(fclose(f), 0);
+    const char *isrc = "#include \"inc.h\"\n__kernel void k(__global int *x) { x[0] = FROM_HEADER; }\n";
+    for (int attached = 0; attached < 2; attached++) {
+        snprintf(opt, sizeof opt, attached ? "-I%s" : "-I '%s'", root);
+        b = nt_build_ok(pool, "include.cl", isrc, opt);
+        int got = 0;
+        void *iargs[] = {&got};
+        nt_fn(&b, "k")(iargs, 0, 1, 1);
+        ASSERT_EQ(got, 11);
+        nt_built_free(&b);
+    }
+
+    /* The prelude itself never warns, so -Werror builds; -O0 too. */
+    b = nt_build_ok(pool, test_kernel_path("blackscholes.cl"), NULL,
+                    "-Werror -cl-opt-disable -cl-kernel-arg-info");
+    nt_built_free(&b);
+    b = nt_build(pool, "warns.cl", "#warning \"made an error\"\n__kernel void k(void) { }\n",
+                 "-Werror");
+    ASSERT_EQ(b.status, CLPOOL_EBUILD);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "made an error");
+    nt_built_free(&b);
+    b = nt_build_ok(pool, "warns.cl", "#warning \"silenced\"\n__kernel void k(void) { }\n", "-w");
+    ASSERT(b.log == NULL);
+    nt_built_free(&b);
+
     b = nt_build(pool, "scale.cl", src, "-DSCALE=3 -DOFFSET=0 -cl-single-precision-constant");
     ASSERT_EQ(b.status, CLPOOL_EBUILD);
     ASSERT_STR_CONTAINS(clpool_errmsg(pool),
@@ -413,6 +444,21 @@ static void test_kernel_shapes(void)
         ASSERT_NEAR(y[i], i == 0 ? 1 : 2 * (i + 1), 0);
     }
     nt_built_free(&b);
+
+    /* One kernel defined in two #if branches: the one compiled runs. */
+    const char *twice = "#ifdef FAST\n"
+                        "__kernel void k(__global int *x) { x[get_global_id(0)] = 1; }\n"
+                        "#else\n"
+                        "__kernel void k(__global int *x) { x[get_global_id(0)] = 2; }\n"
+                        "#endif\n";
+    for (int fast = 0; fast < 2; fast++) {
+        b = nt_build_ok(pool, "twice.cl", twice, fast ? "-DFAST" : NULL);
+        int got = 0;
+        void *targs[] = {&got};
+        nt_fn(&b, "k")(targs, 0, 1, 1);
+        ASSERT_EQ(got, fast ? 1 : 2);
+        nt_built_free(&b);
+    }
 
     /* Macros that ask for the id, used in a kernel and in a helper. */
     b = nt_build_ok(pool, "macros.cl",

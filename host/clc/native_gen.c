@@ -215,7 +215,12 @@ static int kernel_uses(const clpool_program *prog, edits *e)
             boundary = i + 1;
         }
         const clpool__kernel_sig *sig = kernel_named(prog, &t, i);
-        if (sig == NULL || !punct(&t, i + 1, '(') || t.v[i].start == sig->name_offset)
+        if (sig == NULL || !punct(&t, i + 1, '('))
+            continue;
+        int parsed = 0; /* a definition the parser reported: edited already */
+        for (size_t k = 0; k < prog->nsigs; k++)
+            parsed |= prog->sigs[k].name_offset == t.v[i].start;
+        if (parsed)
             continue;
         size_t commas;
         size_t close = closing(&t, i + 1, &commas);
@@ -228,12 +233,13 @@ static int kernel_uses(const clpool_program *prog, edits *e)
                                                       empty ? NULL : ", ", NULL}, 0});
             continue;
         }
-        /* At file scope: a prototype if a kernel keyword starts it and a
-         * ';' ends it. */
+        /* At file scope, after a kernel keyword: a prototype (';' follows),
+         * or another definition of the kernel ('{' follows: the parser
+         * reports a name once, and #if branches may each define it). */
         int is_kernel = 0;
         for (size_t j = boundary; j < i; j++)
             is_kernel |= ident_is(&t, j, "__kernel") || ident_is(&t, j, "kernel");
-        if (!is_kernel || !punct(&t, close + 1, ';'))
+        if (!is_kernel || !(punct(&t, close + 1, ';') || punct(&t, close + 1, '{')))
             continue;
         edit ed = {open_at, 0, {HIDDEN_PARAMS ", ", NULL, NULL}, 0};
         if (empty || (close == i + 3 && ident_is(&t, i + 2, "void"))) {
@@ -379,8 +385,15 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n"
                          "#ifdef __clang__\n#pragma clang diagnostic ignored \"-Wpass-failed\"\n"
                          "#endif\n");
-    for (size_t k = 0; k < prog->nsigs; k++)
-        caller(out, &prog->sigs[k], facts->helpers_use_gid);
+    for (size_t k = 0; k < prog->nsigs; k++) {
+        /* A kernel defined twice (in two #if branches) gets one caller: the
+         * first, as clpool__sig_find would pick. */
+        size_t first = 0;
+        while (strcmp(prog->sigs[first].name, prog->sigs[k].name) != 0)
+            first++;
+        if (first == k)
+            caller(out, &prog->sigs[k], facts->helpers_use_gid);
+    }
     if (out->failed)
         goto no_memory;
     goto free_edits;
