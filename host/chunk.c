@@ -1,0 +1,135 @@
+/*
+ * Chunked maps. When a host array is bigger than the pool's chunk limit, the
+ * items are run in chunks of c items: each host array gets one window
+ * buffer of c elements, made once per map and reused by every chunk; a
+ * chunk copies its inputs in, runs through the backend's map_window slot
+ * (which shifts each window so that the kernel still sees element i at
+ * index i, and item indices stay absolute), and copies its outputs back.
+ * clpool_buf arguments are passed whole to every chunk.
+ */
+#include "chunk.h"
+
+#include "backend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t clpool__chunk_limit(const clpool *pool)
+{
+    size_t limit = pool->max_alloc;
+    if (limit > CLPOOL__CHUNK_DEFAULT_BYTES)
+        limit = CLPOOL__CHUNK_DEFAULT_BYTES;
+    const char *env = getenv("CLPOOL_MAX_CHUNK_BYTES");
+    if (env != NULL && env[0] >= '0' && env[0] <= '9') {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(env, &end, 10);
+        if (errno == 0 && *end == '\0' && v > 0 && v < limit)
+            limit = (size_t)v;
+    }
+    return limit;
+}
+
+static int is_host_array(const clpool_arg *a)
+{
+    return a->kind == CLPOOL_ARG_IN || a->kind == CLPOOL_ARG_OUT || a->kind == CLPOOL_ARG_INOUT;
+}
+
+/* The state of one chunked map: the arguments as the backend sees them
+ * (host arrays replaced by their windows), the windows, and the shifts. */
+struct chunked {
+    clpool_kernel *k;
+    const clpool_arg *args;
+    size_t nargs;
+    clpool_arg *run;
+    clpool_buffer **windows; /* per argument; NULL for non-host arrays */
+    size_t *shift;
+};
+
+static int run_chunk(struct chunked *c, size_t begin, size_t count, size_t n)
+{
+    clpool *pool = c->k->prog->pool;
+    int status;
+    for (size_t i = 0; i < c->nargs; i++) {
+        const clpool_arg *a = &c->args[i];
+        if (!is_host_array(a))
+            continue;
+        c->shift[i] = begin * a->size; /* below n * size, checked by clpool__args_check */
+        if (a->kind == CLPOOL_ARG_OUT)
+            continue;
+        status = pool->ops->buffer_write(c->windows[i], 0,
+                                         (const unsigned char *)a->host + c->shift[i],
+                                         count * a->size);
+        if (status != CLPOOL_OK)
+            return status;
+    }
+    status = pool->ops->map_window(c->k, begin, count, n, c->run, c->shift, c->nargs);
+    if (status != CLPOOL_OK)
+        return status;
+    for (size_t i = 0; i < c->nargs; i++) {
+        const clpool_arg *a = &c->args[i];
+        if (a->kind != CLPOOL_ARG_OUT && a->kind != CLPOOL_ARG_INOUT)
+            continue;
+        status = pool->ops->buffer_read(c->windows[i], 0, (unsigned char *)a->host + c->shift[i],
+                                        count * a->size);
+        if (status != CLPOOL_OK)
+            return status;
+    }
+    return CLPOOL_OK;
+}
+
+int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
+                        size_t limit)
+{
+    clpool *pool = k->prog->pool;
+    /* The chunk is as many items as the widest host array's limit allows,
+     * so that every window is at most limit bytes; an element wider than
+     * the limit still gets a chunk of one (its buffer is refused below if
+     * it is over max_alloc). */
+    size_t per_chunk = n;
+    for (size_t i = 0; i < nargs; i++) {
+        if (!is_host_array(&args[i]))
+            continue;
+        size_t fit = limit / args[i].size;
+        if (fit == 0)
+            fit = 1;
+        if (fit < per_chunk)
+            per_chunk = fit;
+    }
+
+    struct chunked c = {.k = k, .args = args, .nargs = nargs};
+    c.run = malloc(nargs * sizeof *c.run);
+    c.windows = calloc(nargs, sizeof *c.windows);
+    c.shift = calloc(nargs, sizeof *c.shift);
+    int status = CLPOOL_OK;
+    if (c.run == NULL || c.windows == NULL || c.shift == NULL) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for a chunked map of %zu arguments",
+                               nargs);
+        goto free_arrays;
+    }
+    memcpy(c.run, args, nargs * sizeof *c.run);
+    for (size_t i = 0; i < nargs; i++) {
+        if (!is_host_array(&args[i]))
+            continue;
+        status = clpool__buffer_make(pool, per_chunk * args[i].size, &c.windows[i]);
+        if (status != CLPOOL_OK)
+            goto free_windows;
+        c.run[i] = clpool_buf(c.windows[i]);
+    }
+
+    for (size_t begin = 0; begin < n && status == CLPOOL_OK; begin += per_chunk) {
+        size_t count = n - begin < per_chunk ? n - begin : per_chunk;
+        status = run_chunk(&c, begin, count, n);
+    }
+
+free_windows:
+    for (size_t i = 0; i < nargs; i++)
+        if (c.windows[i] != NULL)
+            clpool__buffer_destroy(c.windows[i]);
+free_arrays:
+    free(c.run);
+    free(c.windows);
+    free(c.shift);
+    return status;
+}
