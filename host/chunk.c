@@ -12,23 +12,22 @@
 #include "backend.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 size_t clpool__chunk_limit(const clpool *pool)
 {
-    size_t limit = pool->max_alloc;
-    if (limit > CLPOOL__CHUNK_DEFAULT_BYTES)
-        limit = CLPOOL__CHUNK_DEFAULT_BYTES;
+    size_t want = CLPOOL__CHUNK_DEFAULT_BYTES;
     const char *env = getenv("CLPOOL_MAX_CHUNK_BYTES");
     if (env != NULL && env[0] >= '0' && env[0] <= '9') {
         char *end;
         errno = 0;
         unsigned long long v = strtoull(env, &end, 10);
-        if (errno == 0 && *end == '\0' && v > 0 && v < limit)
-            limit = (size_t)v;
+        if (errno == 0 && *end == '\0' && v > 0)
+            want = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
     }
-    return limit;
+    return want < pool->max_alloc ? want : pool->max_alloc;
 }
 
 static int is_host_array(const clpool_arg *a)

@@ -111,8 +111,9 @@ typedef struct clpool_config {
  *   CLPOOL_TIMEOUT_MS  per-map time limit
  * and, read by every map rather than here:
  *   CLPOOL_MAX_CHUNK_BYTES  the most bytes of one host array that a map puts
- *                      in one buffer (see clpool_map); unparseable or 0:
- *                      ignored
+ *                      in one buffer (see clpool_map; default 4 MiB, never
+ *                      more than the device's largest allocation);
+ *                      unparseable or 0: ignored
  * Unparseable values are ignored here; clpool_open() reports them with
  * CLPOOL_EINVAL. The strings in *cfg point into the environment and must not
  * be freed.
@@ -245,8 +246,8 @@ CLPOOL_EXTERN clpool_arg clpool_scalar(const void *bytes, size_t size);
  * Host arrays must hold n elements and must not overlap each other.
  *
  * Host arrays of any size: a host array bigger than the pool's chunk limit
- * (the device's largest allocation, 256 MiB, or CLPOOL_MAX_CHUNK_BYTES,
- * whichever is least) makes the map run in chunks of consecutive items, each
+ * (CLPOOL_MAX_CHUNK_BYTES, by default 4 MiB, and never more than the
+ * device's largest allocation) makes the map run in chunks of consecutive items, each
  * host array passing through a buffer that holds one chunk's elements;
  * clpool_buf arguments are passed whole to every chunk. Chunking is
  * invisible to the kernel's indexing: get_global_id(0) is still the item's

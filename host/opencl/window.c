@@ -50,7 +50,7 @@ int clpool__cl_map_window(clpool_kernel *k, size_t begin, size_t count, size_t g
                           const clpool_arg *args, const size_t *shift, size_t nargs)
 {
     (void)global_size; /* see the top of the file */
-    cl_kernel kernel;
+    cl_kernel kernel = NULL;
     int status = window_kernel(k, &kernel);
     if (status != CLPOOL_OK)
         return status;
