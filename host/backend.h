@@ -14,6 +14,10 @@
 
 #include "internal.h"
 
+/* map_window's answer for a kernel it cannot run in windows (its wrapper
+ * did not build, say). Internal: the core never returns it to a caller. */
+#define CLPOOL__ENOWINDOW (-1000)
+
 struct clpool__backend_ops {
     /* Short name used in describe strings and messages: "opencl", "fork". */
     const char *name;
@@ -76,7 +80,9 @@ struct clpool__backend_ops {
      * i*elem - shift[p] of the buffer. shift is begin*elem for a host array's
      * window and 0 for a whole buffer and for scalars. The kernel only
      * touches elements [begin, begin+count) of a windowed array. NULL: the
-     * backend cannot chunk, and a host array over max_alloc is refused. */
+     * backend cannot chunk, and a host array over max_alloc is refused.
+     * CLPOOL__ENOWINDOW (message recorded): this kernel cannot run in
+     * windows and nothing ran; the core then maps it whole if it can. */
     int (*map_window)(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
                       const clpool_arg *args, const size_t *shift, size_t nargs);
 };
