@@ -81,7 +81,7 @@ struct clpool__backend_ops {
      * window and 0 for a whole buffer and for scalars. The kernel only
      * touches elements [begin, begin+count) of a windowed array. NULL: the
      * backend cannot chunk, and a host array over max_alloc is refused.
-     * CLPOOL__ENOWINDOW (message recorded): this kernel cannot run in
+     * CLPOOL__ENOWINDOW (no message recorded): this kernel cannot run in
      * windows and nothing ran; the core then maps it whole if it can. */
     int (*map_window)(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
                       const clpool_arg *args, const size_t *shift, size_t nargs);

@@ -120,6 +120,12 @@ int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size
     for (size_t begin = 0; begin < n && status == CLPOOL_OK; begin += per_chunk) {
         size_t count = n - begin < per_chunk ? n - begin : per_chunk;
         status = run_chunk(&c, begin, count, n);
+        /* Only a first chunk may decline: after it, inout arrays hold
+         * results and a whole map would apply the kernel twice. */
+        if (status == CLPOOL__ENOWINDOW && begin != 0)
+            status = clpool__error(pool, CLPOOL_EOPENCL,
+                                   "kernel '%s': the %s backend refused a window after running "
+                                   "others", k->name, pool->ops->name);
     }
 
 free_windows:

@@ -24,7 +24,9 @@
 size_t clpool__chunk_limit(const clpool *pool);
 
 /* Runs k over [0, n) in chunks of at most limit bytes per host array
- * (args checked, host arrays present, pool->ops->map_window set). */
+ * (args checked, host arrays present, pool->ops->map_window set).
+ * CLPOOL__ENOWINDOW: the backend cannot run k in windows, and nothing
+ * reached the host arrays; the caller maps whole instead. */
 int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
                         size_t limit);
 

@@ -100,8 +100,12 @@ static int map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t
         size_t limit = clpool__chunk_limit(pool);
         for (size_t i = 0; i < nargs; i++)
             if (args[i].kind != CLPOOL_ARG_BUFFER && args[i].kind != CLPOOL_ARG_SCALAR &&
-                n * args[i].size > limit)
-                return clpool__map_chunked(k, n, args, nargs, limit);
+                n * args[i].size > limit) {
+                status = clpool__map_chunked(k, n, args, nargs, limit);
+                if (status != CLPOOL__ENOWINDOW)
+                    return status;
+                break; /* no windows for this kernel: whole, if it fits */
+            }
     }
 
     clpool_arg stack_run[STACK_ARGS];

@@ -244,9 +244,9 @@ int clpool__cl_program_build(clpool_program *prog)
     if (status != CLPOOL_OK && wrappers[0] != '\0') {
         /* The parser may have seen a kernel that the preprocessor removes,
          * and a wrapper that calls it does not build. The program alone
-         * decides: if it builds, it runs (only its chunked maps fail, with
-         * CL_INVALID_KERNEL_NAME for the wrapper); if not, its own log, free
-         * of wrapper lines, is the message. */
+         * decides: if it builds, it runs, whole (window.c finds no wrapper
+         * and the core maps whole); if not, its own log, free of wrapper
+         * lines, is the message. */
         status = build_from_source(prog, cl, line, "", &program);
     }
     free(wrappers);

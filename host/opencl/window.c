@@ -10,6 +10,8 @@
  */
 #include "opencl/opencl.h"
 
+#include "backend.h"
+
 #include "clc/window.h"
 
 #include <stdlib.h>
@@ -22,11 +24,10 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
         return CLPOOL_OK;
     }
     clpool_program *prog = k->prog;
+    /* No wrapper was generated, or the program built without them (see
+     * program.c): the core maps such a kernel whole. */
     if (k->sig == NULL || !clpool__window_wrappable(k->sig))
-        return clpool__error(prog->pool, CLPOOL_ENOMEM,
-                             "kernel '%s' cannot be run in chunks (its parameters were not all "
-                             "read), and its host arrays are over the chunk limit",
-                             k->name);
+        return CLPOOL__ENOWINDOW;
     char *name = clpool__asprintf(CLPOOL__WINDOW_PREFIX "%s", k->name);
     if (name == NULL)
         return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory for a kernel name");
@@ -34,10 +35,7 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
     cl_kernel kernel = clCreateKernel((cl_program)prog->impl, name, &err);
     free(name);
     if (err == CL_INVALID_KERNEL_NAME)
-        return clpool__error(prog->pool, CLPOOL_ENOMEM,
-                             "kernel '%s' cannot be run in chunks: its window wrapper did not "
-                             "build with %s, and its host arrays are over the chunk limit",
-                             k->name, prog->path);
+        return CLPOOL__ENOWINDOW;
     if (err != CL_SUCCESS)
         return clpool__cl_error(prog->pool, err, "clCreateKernel of the window wrapper of '%s' "
                                 "failed", k->name);
