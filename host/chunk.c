@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 size_t clpool__chunk_limit(const clpool *pool)
 {
@@ -117,9 +118,39 @@ int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size
         c.run[i] = clpool_buf(c.windows[i]);
     }
 
+    /* timeout_ms bounds the whole map: each chunk's backend call gets what
+     * is left of it (the pool's lock is held, so nobody else sees the
+     * temporary value). */
+    const unsigned timeout_ms = pool->cfg.timeout_ms;
+    struct timespec start;
+    if (timeout_ms != 0 && clock_gettime(CLOCK_MONOTONIC, &start) != 0) {
+        status = clpool__error(pool, CLPOOL_EIO, "clock_gettime(CLOCK_MONOTONIC) failed: %s",
+                               strerror(errno));
+        goto free_windows;
+    }
     for (size_t begin = 0; begin < n && status == CLPOOL_OK; begin += per_chunk) {
         size_t count = n - begin < per_chunk ? n - begin : per_chunk;
+        if (timeout_ms != 0) {
+            struct timespec now;
+            if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) {
+                status = clpool__error(pool, CLPOOL_EIO,
+                                       "clock_gettime(CLOCK_MONOTONIC) failed: %s",
+                                       strerror(errno));
+                break;
+            }
+            double used = (double)(now.tv_sec - start.tv_sec) * 1e3 +
+                          (double)(now.tv_nsec - start.tv_nsec) * 1e-6;
+            if (used >= (double)timeout_ms) {
+                status = clpool__error(pool, CLPOOL_ETIMEDOUT,
+                                       "kernel '%s' over %zu items ran past the %u ms limit "
+                                       "(timeout_ms) after %zu items, run in chunks",
+                                       k->name, n, timeout_ms, begin);
+                break;
+            }
+            pool->cfg.timeout_ms = timeout_ms - (unsigned)used;
+        }
         status = run_chunk(&c, begin, count, n);
+        pool->cfg.timeout_ms = timeout_ms;
         /* Only a first chunk may decline: after it, inout arrays hold
          * results and a whole map would apply the kernel twice. */
         if (status == CLPOOL__ENOWINDOW && begin != 0)
