@@ -28,8 +28,11 @@
  * __constant pointer or a scalar, and at least one pointer. */
 int clpool__window_wrappable(const clpool__kernel_sig *sig);
 
-/* The wrappers of every wrappable kernel in sigs, as text to append after
- * the program's source ("" if there is none); NULL on allocation failure. */
-char *clpool__window_source(const clpool__kernel_sig *sigs, size_t nsigs);
+/* source with the wrapper of every wrappable kernel in sigs (parsed from
+ * source) placed after the kernel's body, inside the same preprocessor
+ * conditionals, followed by a #line directive so that the compiler's line
+ * numbers stay the file's; a kernel whose body's end cannot be placed
+ * safely has its wrapper at the end. NULL on allocation failure. */
+char *clpool__window_source(const char *source, const clpool__kernel_sig *sigs, size_t nsigs);
 
 #endif /* CLPOOL_CLC_WINDOW_H */

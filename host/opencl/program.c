@@ -45,14 +45,14 @@ static void line_directive(const char *path, char *buf, size_t len)
  * device, or clpool version gives a new key, so a stale binary is never
  * offered to a driver that did not make it. */
 static void make_key(const clpool_program *prog, const struct clpool__cl_pool *cl,
-                     const char *line, const char *wrappers, char key[CLPOOL__KEY_HEX])
+                     const char *line, const char *text, char key[CLPOOL__KEY_HEX])
 {
     /* The #line directive is part of the compiled text (__FILE__ expands
      * to its name), so it is part of the key. */
     const char *parts[] = {
-        "opencl-binary",      line,           prog->source,       prog->options,
+        "opencl-binary",      line,           text,               prog->options,
         cl->platform_name,    cl->platform_version, cl->device_name, cl->driver_version,
-        cl->device_version,   CLPOOL_VERSION,       wrappers,
+        cl->device_version,   CLPOOL_VERSION,
     };
     clpool__key_part kp[sizeof parts / sizeof parts[0]];
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
@@ -182,11 +182,11 @@ static int build_failed(clpool_program *prog, cl_int err, const char *log)
 }
 
 static int build_from_source(clpool_program *prog, const struct clpool__cl_pool *cl,
-                             const char *line, const char *wrappers, cl_program *out)
+                             const char *line, const char *text, cl_program *out)
 {
     cl_int err;
-    const char *src[3] = {line, prog->source, wrappers};
-    cl_program program = clCreateProgramWithSource(cl->context, 3, src, NULL, &err);
+    const char *src[2] = {line, text};
+    cl_program program = clCreateProgramWithSource(cl->context, 2, src, NULL, &err);
     if (err != CL_SUCCESS)
         return clpool__cl_error(prog->pool, err, "clCreateProgramWithSource of %s failed",
                                 prog->path);
@@ -212,15 +212,15 @@ int clpool__cl_program_build(clpool_program *prog)
     char line[512];
     line_directive(prog->path, line, sizeof line);
     /* The window wrappers that chunked maps launch (clc/window.h) are built
-     * with the program, after its last line so that the compiler's line
-     * numbers are the file's. */
-    char *wrappers = clpool__window_source(prog->sigs, prog->nsigs);
-    if (wrappers == NULL)
+     * with the program, each after its kernel; the text compiled (and so
+     * the cache key) is the source with them. */
+    char *text = clpool__window_source(prog->source, prog->sigs, prog->nsigs);
+    if (text == NULL)
         return clpool__error(pool, CLPOOL_ENOMEM, "no memory for the window wrappers of %s",
                              prog->path);
 
     if (caching) {
-        make_key(prog, cl, line, wrappers, key);
+        make_key(prog, cl, line, text, key);
         void *entry = NULL;
         size_t len = 0;
         /* An allocation failure while loading is treated as a miss: the
@@ -233,23 +233,23 @@ int clpool__cl_program_build(clpool_program *prog)
                 prog->impl = program;
                 prog->log = log;
                 prog->from_cache = 1;
-                free(wrappers);
+                free(text);
                 return CLPOOL_OK;
             }
         }
     }
 
     cl_program program = NULL;
-    int status = build_from_source(prog, cl, line, wrappers, &program);
-    if (status != CLPOOL_OK && wrappers[0] != '\0') {
-        /* The parser may have seen a kernel that the preprocessor removes,
-         * and a wrapper that calls it does not build. The program alone
+    int status = build_from_source(prog, cl, line, text, &program);
+    if (status != CLPOOL_OK && strcmp(text, prog->source) != 0) {
+        /* A wrapper that does not build (the parser saw a kernel that a
+         * macro changes, say) must not stop the program. The program alone
          * decides: if it builds, it runs, whole (window.c finds no wrapper
          * and the core maps whole); if not, its own log, free of wrapper
          * lines, is the message. */
-        status = build_from_source(prog, cl, line, "", &program);
+        status = build_from_source(prog, cl, line, prog->source, &program);
     }
-    free(wrappers);
+    free(text);
     if (status != CLPOOL_OK)
         return status;
     if (caching)
