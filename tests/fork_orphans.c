@@ -8,6 +8,7 @@
 #include "task.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -31,12 +32,17 @@ static double seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A killed owner cannot remove its built program: it builds into a cache
+ * of its own, which the test removes afterwards. */
+static char cache_dir[] = "/tmp/clpool-test-orphans-XXXXXX";
+
 static void *open_in_thread(void *arg)
 {
     clpool_config cfg;
     clpool_config_init(&cfg);
     cfg.backend = CLPOOL_FORK;
     cfg.workers = WORKERS;
+    cfg.cache_dir = cache_dir;
     clpool **out = arg;
     if (clpool_open(&cfg, out) != CLPOOL_OK)
         *out = NULL;
@@ -132,9 +138,19 @@ static void run(int in_thread, double limit)
             in_thread ? "another thread" : "the main thread", seconds() - t0);
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)type;
+    (void)ftw;
+    return remove(path);
+}
+
 int main(void)
 {
+    ASSERT(mkdtemp(cache_dir) != NULL);
     run(0, 0.5);
     run(1, 3.0);
+    ASSERT_EQ(nftw(cache_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
     return 0;
 }

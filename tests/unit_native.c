@@ -81,6 +81,7 @@ static unsigned mandel_ref(size_t i, float x0, float y0, float dx, float dy)
 static void test_mandelbrot(void)
 {
     nt_built b = nt_build_ok(pool, test_kernel_path("mandelbrot.cl"), NULL, NULL);
+    ASSERT(b.log == NULL); /* a loop that does not vectorise is not worth a warning */
     clpool__native_fn run = nt_fn(&b, "mandelbrot");
     uint32_t *iters = calloc(MW * MH, sizeof *iters);
     ASSERT(iters != NULL);
@@ -328,6 +329,37 @@ static void test_options(void)
         ASSERT_NEAR(y[i], 3 * x[i] + 1.5f, 1e-6);
     nt_built_free(&b);
 
+    /* -I, attached and not: the header is found either way. */
+    char inc[128], opt[300];
+    snprintf(inc, sizeof inc, "%s/inc.h", root);
+    FILE *f = fopen(inc, "w");
+    ASSERT(f != NULL);
+    ASSERT(fputs("#define FROM_HEADER 11\n", f) >= 0);
+    ASSERT_EQ(fclose(f), 0);
+    const char *isrc = "#include \"inc.h\"\n__kernel void k(__global int *x) { x[0] = FROM_HEADER; }\n";
+    for (int attached = 0; attached < 2; attached++) {
+        snprintf(opt, sizeof opt, attached ? "-I%s" : "-I '%s'", root);
+        b = nt_build_ok(pool, "include.cl", isrc, opt);
+        int got = 0;
+        void *iargs[] = {&got};
+        nt_fn(&b, "k")(iargs, 0, 1, 1);
+        ASSERT_EQ(got, 11);
+        nt_built_free(&b);
+    }
+
+    /* The prelude itself never warns, so -Werror builds; -O0 too. */
+    b = nt_build_ok(pool, test_kernel_path("blackscholes.cl"), NULL,
+                    "-Werror -cl-opt-disable -cl-kernel-arg-info");
+    nt_built_free(&b);
+    b = nt_build(pool, "warns.cl", "#warning \"made an error\"\n__kernel void k(void) { }\n",
+                 "-Werror");
+    ASSERT_EQ(b.status, CLPOOL_EBUILD);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "made an error");
+    nt_built_free(&b);
+    b = nt_build_ok(pool, "warns.cl", "#warning \"silenced\"\n__kernel void k(void) { }\n", "-w");
+    ASSERT(b.log == NULL);
+    nt_built_free(&b);
+
     b = nt_build(pool, "scale.cl", src, "-DSCALE=3 -DOFFSET=0 -cl-single-precision-constant");
     ASSERT_EQ(b.status, CLPOOL_EBUILD);
     ASSERT_STR_CONTAINS(clpool_errmsg(pool),
@@ -384,6 +416,62 @@ static void test_kernel_shapes(void)
     void *cargs[] = {&n};
     nt_fn(&b, "count")(cargs, 0, 100, 100);
     ASSERT_EQ(n, 100);
+    nt_built_free(&b);
+
+    /* A prototype, work-group attributes, an OpenCL pragma, a kernel that
+     * calls another kernel, and a helper that calls one. */
+    const char *src2 =
+        "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
+        "__kernel void twice(__global double *x);\n"
+        "__kernel void none(void);\n"
+        "__kernel __attribute__((reqd_work_group_size(64, 1, 1)))\n"
+        "__attribute__((vec_type_hint(float4)))\n"
+        "void twice(__global double *x) { x[get_global_id(0)] *= 2; }\n"
+        "__kernel __attribute__((work_group_size_hint(8, 1, 1))) void none(void) { }\n"
+        "void helper(__global double *x) { twice(x); none(); }\n"
+        "__kernel void outer(__global double *x, __global double *y)\n"
+        "{\n"
+        "    twice(x);\n"
+        "    helper(y);\n"
+        "}\n";
+    b = nt_build_ok(pool, "calls.cl", src2, NULL);
+    ASSERT(b.log == NULL);
+    double x[4] = {1, 2, 3, 4}, y[4] = {1, 2, 3, 4};
+    void *dargs[] = {x, y};
+    nt_fn(&b, "outer")(dargs, 1, 4, 4);
+    for (int i = 0; i < 4; i++) {
+        ASSERT_NEAR(x[i], i == 0 ? 1 : 2 * (i + 1), 0);
+        ASSERT_NEAR(y[i], i == 0 ? 1 : 2 * (i + 1), 0);
+    }
+    nt_built_free(&b);
+
+    /* One kernel defined in two #if branches: the one compiled runs. */
+    const char *twice = "#ifdef FAST\n"
+                        "__kernel void k(__global int *x) { x[get_global_id(0)] = 1; }\n"
+                        "#else\n"
+                        "__kernel void k(__global int *x) { x[get_global_id(0)] = 2; }\n"
+                        "#endif\n";
+    for (int fast = 0; fast < 2; fast++) {
+        b = nt_build_ok(pool, "twice.cl", twice, fast ? "-DFAST" : NULL);
+        int got = 0;
+        void *targs[] = {&got};
+        nt_fn(&b, "k")(targs, 0, 1, 1);
+        ASSERT_EQ(got, fast ? 1 : 2);
+        nt_built_free(&b);
+    }
+
+    /* Macros that ask for the id, used in a kernel and in a helper. */
+    b = nt_build_ok(pool, "macros.cl",
+                    "#define GID get_global_id(0)\n"
+                    "#define TWICE_GID (GID * 2)\n"
+                    "int from_helper(void) { return (int)TWICE_GID; }\n"
+                    "__kernel void k(__global int *x) { x[GID] = from_helper() + (int)GID; }\n",
+                    NULL);
+    int ids[6] = {0};
+    void *iargs[] = {ids};
+    nt_fn(&b, "k")(iargs, 2, 6, 6);
+    for (int i = 2; i < 6; i++)
+        ASSERT_EQ(ids[i], 3 * i);
     nt_built_free(&b);
 }
 
@@ -494,6 +582,8 @@ static void test_vectors(void)
     }
     nt_set_cc("clang");
     nt_built b = nt_build_ok(pool, "vec.cl", vector_src, NULL);
+    if (b.log != NULL)
+        FAIL_("clang warned: %s", b.log);
     float in[8] = {1, 2, 3, 4, -1, 0.25f, 9, 16};
     float out[32];
     int ints[16];

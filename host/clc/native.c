@@ -6,7 +6,6 @@
 #include "clc/native.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "cache.h"
 #include "clc/buf.h"
+#include "clc/native_files.h"
 #include "clc/native_gen.h"
 #include "clc/options.h"
 #include "clc/prelude.h"
@@ -28,12 +28,15 @@
 
 /* Flags every build gets, before the ones the build options map to (so an
  * option such as -cl-opt-disable's -O0 overrides them). gcc and clang both
- * accept each. -fsigned-char: OpenCL's char is signed on every host.
- * -Werror=implicit-function-declaration and -Wl,-z,defs: a misspelt
+ * accept each. -fno-math-errno and -fno-trapping-math: OpenCL C has neither
+ * errno nor floating-point exception flags, and without them gcc may not
+ * turn a kernel's `d > 0 ? 1 - c : c` into a select, which keeps the item
+ * loop from vectorising. -fsigned-char: OpenCL's char is signed on every
+ * host. -Werror=implicit-function-declaration and -Wl,-z,defs: a misspelt
  * built-in fails the build instead of making a .so that cannot load. */
 static const char *const base_flags[] = {
     "-std=gnu11", "-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno",
-    "-fvisibility=hidden", "-fopenmp-simd", "-fsigned-char",
+    "-fno-trapping-math", "-fvisibility=hidden", "-fopenmp-simd", "-fsigned-char",
     "-Werror=implicit-function-declaration", "-Werror=implicit-int", "-Werror=return-type",
     "-Wl,-z,defs", "-pipe",
 };
@@ -47,12 +50,6 @@ static const char *const identity_flags[] = {"-march=native", "-dM", "-E", "-x",
 static const char prelude_line[] = "#line 1 \"<clpool prelude>\"\n";
 
 /* ------------------------------------------------------------- helpers */
-
-static const char *tmp_dir(void)
-{
-    const char *t = secure_getenv("TMPDIR");
-    return t != NULL && t[0] == '/' ? t : "/tmp";
-}
 
 /* $CC split on blanks (no shell, no quotes), or "cc". */
 static int compiler_words(clpool *pool, clpool__argv *cc)
@@ -143,166 +140,11 @@ free_argv:
     return status;
 }
 
-/* Writes all of data to fd. Returns 0 or an errno value. */
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Makes dir/clpool-XXXXXX<suffix> with O_EXCL, mode 0600; *path is heap.
- * Returns the descriptor, or -1 with errno set. */
-static int make_file(const char *dir, const char *suffix, char **path)
-{
-    *path = clpool__asprintf("%s/clpool-XXXXXX%s", dir, suffix);
-    if (*path == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int fd = mkostemps(*path, (int)strlen(suffix), O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        free(*path);
-        *path = NULL;
-        errno = e;
-    }
-    return fd;
-}
-
-/* Writes data into a new private file in dir. Returns CLPOOL_OK with *path
- * set, or CLPOOL_EIO/ENOMEM (message on pool, nothing left behind). */
-static int write_new_file(clpool *pool, const char *dir, const char *suffix, const void *data,
-                          size_t len, char **path)
-{
-    int fd = make_file(dir, suffix, path);
-    if (fd < 0)
-        return clpool__error(pool, errno == ENOMEM ? CLPOOL_ENOMEM : CLPOOL_EIO,
-                             "cannot create a file in %s: %s", dir, strerror(errno));
-    int err = write_all(fd, data, len);
-    if (close(fd) != 0 && err == 0 && errno != EINTR)
-        err = errno;
-    if (err != 0) {
-        unlink(*path);
-        free(*path);
-        *path = NULL;
-        return clpool__error(pool, CLPOOL_EIO, "cannot write a file in %s: %s", dir,
-                             strerror(err));
-    }
-    return CLPOOL_OK;
-}
-
-/* Reads a whole file. Returns 0, or an errno value. */
-static int read_all(const char *path, void **data, size_t *len)
-{
-    int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return errno;
-    int err = 0;
-    struct stat st;
-    char *buf = NULL;
-    if (fstat(fd, &st) != 0) {
-        err = errno;
-        goto close_fd;
-    }
-    size_t size = (size_t)st.st_size, got = 0;
-    buf = malloc(size != 0 ? size : 1);
-    if (buf == NULL) {
-        err = ENOMEM;
-        goto close_fd;
-    }
-    while (got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            err = n < 0 ? errno : EIO; /* the file shrank under us */
-            free(buf);
-            buf = NULL;
-            goto close_fd;
-        }
-        got += (size_t)n;
-    }
-    *data = buf;
-    *len = size;
-close_fd:
-    close(fd);
-    return err;
-}
-
-/* ------------------------------------------------------------ workspace */
-
-/* Where the temporary files of one build go. With the cache on: the cache's
- * own "tmp" folder (mode 0700, inside the private cache directory), which
- * is also where the handed-out .so stays. With the cache off: a fresh
- * mkdtemp folder that is removed at the end; the .so is then moved out to a
- * mkstemps file directly in $TMPDIR (mode 0600; in a sticky /tmp no other
- * user can replace it), because the folder cannot outlive the build. */
-typedef struct workspace {
-    char *dir;
-    int ours; /* dir was made for this build */
-} workspace;
-
-static int private_dir_ok(const char *dir)
-{
-    struct stat st;
-    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
-           (st.st_mode & 077) == 0;
-}
-
-static int workspace_open(clpool *pool, workspace *w)
-{
-    w->dir = NULL;
-    w->ours = 0;
-    if (pool->cache.dir != NULL) {
-        char *d = clpool__asprintf("%s/tmp", pool->cache.dir);
-        if (d == NULL)
-            return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a path");
-        if ((mkdir(d, 0700) == 0 || errno == EEXIST) && private_dir_ok(d)) {
-            w->dir = d;
-            return CLPOOL_OK;
-        }
-        free(d); /* not usable: build as if the cache were off */
-    }
-    char *d = clpool__asprintf("%s/clpool-build-XXXXXX", tmp_dir());
-    if (d == NULL)
-        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a path");
-    if (mkdtemp(d) == NULL) {
-        int e = errno;
-        free(d);
-        return clpool__error(pool, CLPOOL_EIO, "cannot make a private folder in %s: %s",
-                             tmp_dir(), strerror(e));
-    }
-    w->dir = d;
-    w->ours = 1;
-    return CLPOOL_OK;
-}
-
-static void workspace_close(workspace *w)
-{
-    if (w->ours && w->dir != NULL)
-        rmdir(w->dir); /* only empties it made; fails harmlessly otherwise */
-    free(w->dir);
-    w->dir = NULL;
-}
-
 /* --------------------------------------------------------------- compile */
 
 /* Compiles text into a .so; on success *so_path is the handed-out file and
  * *log the compiler's warnings (or NULL). */
-static int compile(clpool_program *prog, const workspace *w, const clpool__argv *cc,
+static int compile(clpool_program *prog, const clpool__workspace *w, const clpool__argv *cc,
                    const clpool__argv *flags, const char *text, size_t text_len, char **so_path,
                    char **log)
 {
@@ -312,7 +154,7 @@ static int compile(clpool_program *prog, const workspace *w, const clpool__argv 
     clpool__argv argv = {0};
     clpool__buf output = {0};
 
-    status = write_new_file(pool, w->dir, ".c", text, text_len, &c_path);
+    status = clpool__write_new_file(pool, w->dir, ".c", text, text_len, &c_path);
     if (status != CLPOOL_OK)
         return status;
 
@@ -321,7 +163,7 @@ static int compile(clpool_program *prog, const workspace *w, const clpool__argv 
     if (w->ours) {
         out_path = clpool__asprintf("%s/kernel.so", w->dir);
     } else {
-        int fd = make_file(w->dir, ".so", &out_path);
+        int fd = clpool__make_file(w->dir, ".so", &out_path);
         if (fd >= 0)
             close(fd);
         else if (errno != ENOMEM) {
@@ -377,10 +219,10 @@ static int compile(clpool_program *prog, const workspace *w, const clpool__argv 
     }
     if (w->ours) {
         /* Move the .so out of the folder that is about to go. */
-        int fd = make_file(tmp_dir(), ".so", &final_path);
+        int fd = clpool__make_file(clpool__tmp_dir(), ".so", &final_path);
         if (fd < 0) {
             status = clpool__error(pool, errno == ENOMEM ? CLPOOL_ENOMEM : CLPOOL_EIO,
-                                   "cannot create a file in %s: %s", tmp_dir(), strerror(errno));
+                                   "cannot create a file in %s: %s", clpool__tmp_dir(), strerror(errno));
             goto unlink_out;
         }
         close(fd);
@@ -457,7 +299,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     clpool__buf macros = {0}, text = {0};
     char *cc_words = NULL, *flag_words = NULL;
     void *cached = NULL;
-    workspace w = {NULL, 0};
+    clpool__workspace w = {NULL, 0};
 
     status = compiler_words(pool, &cc);
     if (status != CLPOOL_OK)
@@ -478,6 +320,14 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
         goto free_all;
     }
     int vectors = facts.uses_vectors;
+    /* clang vectorises calls to exp, sin, ... through glibc's libmvec when
+     * told to (gcc learns it from the prelude's declarations). */
+    if (clang && strstr(macros.data, "#define __x86_64__ ") != NULL &&
+        strstr(macros.data, "#define __gnu_linux__ ") != NULL &&
+        clpool__argv_add(&flags, "-fveclib=libmvec") != 0) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's flags");
+        goto free_all;
+    }
 
     /* The text: prelude, the source's #line, then what the generator makes;
      * the key leaves the path out, so the same program from another path
@@ -522,7 +372,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     char key[CLPOOL__KEY_HEX];
     clpool__cache_key(parts, nparts, key);
 
-    status = workspace_open(pool, &w);
+    status = clpool__workspace_open(pool, &w);
     if (status != CLPOOL_OK)
         goto free_all;
 
@@ -533,7 +383,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
         goto close_workspace;
     }
     if (hit) {
-        status = write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
+        status = clpool__write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
         if (status == CLPOOL_OK)
             prog->from_cache = 1;
         goto close_workspace;
@@ -544,14 +394,14 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
         void *so = NULL;
         size_t so_len = 0;
         /* The cache is an optimisation: a failed read or store is no error. */
-        if (read_all(*so_path, &so, &so_len) == 0) {
+        if (clpool__read_all(*so_path, &so, &so_len) == 0) {
             (void)clpool__cache_store(&pool->cache, key, so, so_len);
             free(so);
         }
     }
 
 close_workspace:
-    workspace_close(&w);
+    clpool__workspace_close(&w);
 free_all:
     free(cached);
     free(cc_words);

@@ -25,9 +25,15 @@ typedef void (*clpool__native_fn)(void *const *args, size_t begin, size_t end,
 #define CLPOOL__NATIVE_PREFIX "clpool_run_"
 
 /* Compiles prog (source, path, options, sigs) or takes it from the pool's
- * cache. On success *so_path is a heap string naming a file in a private
- * directory (mode 0700) that the caller may dlopen and must unlink and free
- * when done; *log holds compiler warnings (heap, may be NULL).
+ * cache. On success *so_path is a heap string naming a file only the
+ * caller's user can read or replace (mode 0700), that the caller may dlopen
+ * and must unlink and free when done: with the cache on it lies in the
+ * cache's private "tmp" folder; with the cache off it is a mkstemps file in
+ * $TMPDIR (else /tmp), because the build's own private folder is removed
+ * before returning. *log holds compiler warnings (heap, may be NULL; NULL
+ * on a cache hit). prog->from_cache is set on a hit. Calls only the
+ * compiler it names (posix_spawnp, no shell), and waits for that child
+ * alone.
  * CLPOOL_EBUILD: the message names the kernel and the construct that cannot
  * run natively (barrier, __local, images), or holds the compiler's output
  * with line numbers of the .cl file. A missing compiler is CLPOOL_EBUILD with

@@ -183,6 +183,76 @@ static int vector_literals(const char *src, edits *e)
     return status;
 }
 
+/* ------------------------------------------------- other uses of kernels */
+
+static const clpool__kernel_sig *kernel_named(const clpool_program *prog, const toks *t,
+                                              size_t i)
+{
+    for (size_t k = 0; k < prog->nsigs; k++)
+        if (ident_is(t, i, prog->sigs[k].name))
+            return &prog->sigs[k];
+    return NULL;
+}
+
+/* A kernel's prototype gets the hidden parameters too, and a call of a
+ * kernel from another function passes them on (inside a kernel: the
+ * caller's item; inside a helper: the file-scope copies). */
+static int kernel_uses(const clpool_program *prog, edits *e)
+{
+    toks t;
+    if (tokenise(prog->source, &t) != 0)
+        return -1;
+    int status = 0;
+    size_t braces = 0, boundary = 0;
+    for (size_t i = 0; i + 1 < t.n && status == 0; i++) {
+        if (!t.v[i].directive && punct(&t, i, '{')) {
+            braces++;
+        } else if (!t.v[i].directive && punct(&t, i, '}')) {
+            braces -= braces > 0;
+            if (braces == 0)
+                boundary = i + 1;
+        } else if (!t.v[i].directive && braces == 0 && punct(&t, i, ';')) {
+            boundary = i + 1;
+        }
+        const clpool__kernel_sig *sig = kernel_named(prog, &t, i);
+        if (sig == NULL || !punct(&t, i + 1, '('))
+            continue;
+        int parsed = 0; /* a definition the parser reported: edited already */
+        for (size_t k = 0; k < prog->nsigs; k++)
+            parsed |= prog->sigs[k].name_offset == t.v[i].start;
+        if (parsed)
+            continue;
+        size_t commas;
+        size_t close = closing(&t, i + 1, &commas);
+        if (close == t.n)
+            continue;
+        size_t open_at = t.v[i + 1].start + 1;
+        int empty = close == i + 2;
+        if (braces > 0 || t.v[i].directive) {
+            status |= add_edit(e, (edit){open_at, 0, {"clpool_gid_, clpool_gsize_",
+                                                      empty ? NULL : ", ", NULL}, 0});
+            continue;
+        }
+        /* At file scope, after a kernel keyword: a prototype (';' follows),
+         * or another definition of the kernel ('{' follows: the parser
+         * reports a name once, and #if branches may each define it). */
+        int is_kernel = 0;
+        for (size_t j = boundary; j < i; j++)
+            is_kernel |= ident_is(&t, j, "__kernel") || ident_is(&t, j, "kernel");
+        if (!is_kernel || !(punct(&t, close + 1, ';') || punct(&t, close + 1, '{')))
+            continue;
+        edit ed = {open_at, 0, {HIDDEN_PARAMS ", ", NULL, NULL}, 0};
+        if (empty || (close == i + 3 && ident_is(&t, i + 2, "void"))) {
+            ed.del = t.v[close].start - open_at;
+            ed.ins[0] = HIDDEN_PARAMS;
+            ed.keep_newlines = 1;
+        }
+        status |= add_edit(e, ed);
+    }
+    free(t.v);
+    return status;
+}
+
 /* ------------------------------------------------------------- callers */
 
 /* The type of a by-value parameter without its qualifiers, so that the
@@ -289,7 +359,7 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
         if (add_edit(&e, ed) != 0)
             goto no_memory;
     }
-    if (vectors && vector_literals(src, &e) != 0)
+    if (kernel_uses(prog, &e) != 0 || (vectors && vector_literals(src, &e) != 0))
         goto no_memory;
     qsort(e.v, e.n, sizeof *e.v, by_offset);
 
@@ -310,9 +380,20 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     }
     clpool__buf_add(out, src + at, len - at);
 
-    clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n");
-    for (size_t k = 0; k < prog->nsigs; k++)
-        caller(out, &prog->sigs[k], facts->helpers_use_gid);
+    /* A simd loop that cannot vectorise (a kernel with a loop of its own)
+     * is no news to the user: clang would warn about each. */
+    clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n"
+                         "#ifdef __clang__\n#pragma clang diagnostic ignored \"-Wpass-failed\"\n"
+                         "#endif\n");
+    for (size_t k = 0; k < prog->nsigs; k++) {
+        /* A kernel defined twice (in two #if branches) gets one caller: the
+         * first, as clpool__sig_find would pick. */
+        size_t first = 0;
+        while (strcmp(prog->sigs[first].name, prog->sigs[k].name) != 0)
+            first++;
+        if (first == k)
+            caller(out, &prog->sigs[k], facts->helpers_use_gid);
+    }
     if (out->failed)
         goto no_memory;
     goto free_edits;

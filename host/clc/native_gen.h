@@ -6,7 +6,9 @@
  *  - the program's source, with each kernel's parameter list opened by two
  *    hidden parameters, on the '(' line so that line numbers stay those of
  *    the .cl file:  kernel void k(size_t clpool_gid_, size_t clpool_gsize_, ...)
- *    (an empty or (void) list becomes just those two);
+ *    (an empty or (void) list becomes just those two); a kernel's prototype
+ *    gets them too, and a call of a kernel from another function passes
+ *    them on (the caller's item, or a helper's file-scope copies);
  *  - with vectors: OpenCL vector literals rewritten into C, again without
  *    adding lines: (float4)(a, b, c, d) -> ((float4){a, b, c, d}) when there
  *    is one value per element, (float4)(v2, x, y) -> CLPOOL_VLIT(...) (a

@@ -21,7 +21,16 @@
  *    builtins (sequentially consistent, return the old value; atomic_xchg
  *    also on float): buffers are shared memory, so they are atomic across
  *    worker processes;
- *  - vload_half/vstore_half on scalars.
+ *  - vload_half/vstore_half on scalars;
+ *  - gcc on x86-64 glibc: libm's functions declared with glibc's libmvec
+ *    vector versions (errors within OpenCL's limits), so an item loop that
+ *    calls exp or sin still vectorises (clang gets -fveclib=libmvec);
+ *  - reqd_work_group_size, work_group_size_hint and vec_type_hint
+ *    attributes are dropped.
+ * Not there (they fail to compile, naming the function): OpenCL 2.0
+ * atomics (atomic_int, atomic_fetch_*), nan(), vload_halfN, mixed-type
+ * calls OpenCL would reject (gcc and clang pick the version by the first
+ * argument, so pow(x, 2.0) with a float x is powf).
  * min/max/clamp, sincos and the relational functions are statement
  * expressions: they work inside functions, not in file-scope initialisers.
  *

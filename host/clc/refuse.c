@@ -2,6 +2,7 @@
 #include "clc/refuse.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clc/scan.h"
@@ -131,6 +132,9 @@ static int has_prefix(const char *name, size_t len, const char *p)
 static const refusal *refused(const char *name, size_t len)
 {
     static const refusal image_type = {"", why_images};
+    /* A kernel attribute, not a work-group function: the prelude drops it. */
+    if (name_is(name, len, "work_group_size_hint"))
+        return NULL;
     for (size_t i = 0; i < sizeof refused_names / sizeof refused_names[0]; i++)
         if (name_is(name, len, refused_names[i].name))
             return &refused_names[i].r;
@@ -309,6 +313,14 @@ static void directive(conds *c, const char *src, const char *kw, size_t kwlen,
 
 /* ------------------------------------------------------------------ scan */
 
+static int is_kernel(const clpool_program *prog, const char *name, size_t len)
+{
+    for (size_t i = 0; i < prog->nsigs; i++)
+        if (name_is(name, len, prog->sigs[i].name))
+            return 1;
+    return 0;
+}
+
 /* The kernel whose parameter list or body holds offset, or NULL. */
 static const char *owner(const clpool_program *prog, const clpool__body *bodies, size_t off)
 {
@@ -368,6 +380,39 @@ static int refuse_params(const clpool_program *prog)
     return CLPOOL_OK;
 }
 
+/* Macros whose expansion asks for the global id (or calls a kernel): the
+ * names, as offsets into the source. */
+typedef struct id_macros {
+    clpool__tok *v;
+    size_t n, cap;
+    int lost; /* out of memory: assume every macro might */
+} id_macros;
+
+static int is_id_macro(const id_macros *m, const char *src, const char *name, size_t len)
+{
+    if (m->lost)
+        return 1;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->v[i].len == len && memcmp(src + m->v[i].start, name, len) == 0)
+            return 1;
+    return 0;
+}
+
+static void add_id_macro(id_macros *m, const clpool__tok *name)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap != 0 ? m->cap * 2 : 8;
+        clpool__tok *grown = realloc(m->v, cap * sizeof *grown);
+        if (grown == NULL) {
+            m->lost = 1;
+            return;
+        }
+        m->v = grown;
+        m->cap = cap;
+    }
+    m->v[m->n++] = *name;
+}
+
 int clpool__native_refuse(const clpool_program *prog, const clpool__body *bodies,
                           clpool__native_facts *facts)
 {
@@ -375,8 +420,13 @@ int clpool__native_refuse(const clpool_program *prog, const clpool__body *bodies
     clpool__scan s;
     clpool__tok t, pushed;
     int have_pushed = 0;
-    conds c = {.depth = 0, .overflow = 0};
+    conds pp = {.depth = 0, .overflow = 0};
+    size_t braces = 0; /* depth of { } outside directives */
     int in_define = 0;
+    clpool__tok macro = {0}; /* the name of the #define we are in */
+    int macro_counted = 0;
+    id_macros ids = {NULL, 0, 0, 0};
+    int status = CLPOOL_OK;
 
     memset(facts, 0, sizeof *facts);
     clpool__scan_init(&s, src);
@@ -402,6 +452,18 @@ int clpool__native_refuse(const clpool_program *prog, const clpool__body *bodies
             }
             const char *k = src + kw.start;
             in_define = name_is(k, kw.len, "define");
+            if (in_define) {
+                /* Its name is a definition, not a use. */
+                if (!clpool__scan_next(&s, &macro))
+                    break;
+                if (macro.directive != 1 || macro.kind != CLPOOL__TOK_IDENT) {
+                    pushed = macro;
+                    have_pushed = 1;
+                    in_define = 0;
+                    continue;
+                }
+                macro_counted = 0;
+            }
             if (name_is(k, kw.len, "if") || name_is(k, kw.len, "ifdef") ||
                 name_is(k, kw.len, "ifndef") || name_is(k, kw.len, "elif") ||
                 name_is(k, kw.len, "else") || name_is(k, kw.len, "endif")) {
@@ -418,23 +480,46 @@ int clpool__native_refuse(const clpool_program *prog, const clpool__body *bodies
                     have_pushed = 1;
                 }
                 /* A long condition is not one of the plain ones: unknown. */
-                directive(&c, src, k, kw.len, toks, extra ? 8 : n);
-                if (extra && c.depth > 0 && !name_is(k, kw.len, "endif") &&
+                directive(&pp, src, k, kw.len, toks, extra ? 8 : n);
+                if (extra && pp.depth > 0 && !name_is(k, kw.len, "endif") &&
                     !name_is(k, kw.len, "else"))
-                    c.stack[c.depth - 1].unknown = 1;
+                    pp.stack[pp.depth - 1].unknown = 1;
             }
             continue;
         }
         if (t.directive == 1 && !in_define)
             continue;
-        if (t.kind != CLPOOL__TOK_IDENT || skipping(&c))
+        if (t.directive == 0 && t.kind == CLPOOL__TOK_PUNCT) {
+            if (src[t.start] == '{')
+                braces++;
+            else if (src[t.start] == '}' && braces > 0)
+                braces--;
+        }
+        if (t.kind != CLPOOL__TOK_IDENT || skipping(&pp))
             continue;
 
         const char *name = src + t.start;
+        if (name_is(name, t.len, "vec_type_hint")) {
+            /* The attribute's type is a hint the prelude drops, not a use of
+             * a vector type: skip its parentheses. */
+            size_t depth = 0;
+            while (clpool__scan_next(&s, &t)) {
+                if (t.kind != CLPOOL__TOK_PUNCT)
+                    continue;
+                char c = src[t.start];
+                if (c == '(')
+                    depth++;
+                else if (c == ')' && (depth == 0 || --depth == 0))
+                    break;
+            }
+            continue;
+        }
         const char *who = t.directive ? NULL : owner(prog, bodies, t.start);
         const refusal *r = refused(name, t.len);
-        if (r != NULL)
-            return refuse_at(prog, who, name, t.len, r, t.line);
+        if (r != NULL) {
+            status = refuse_at(prog, who, name, t.len, r, t.line);
+            goto free_ids;
+        }
         if (!facts->uses_vectors && names_vector(name, t.len)) {
             facts->uses_vectors = 1;
             snprintf(facts->vector_name, sizeof facts->vector_name, "%.*s",
@@ -442,10 +527,22 @@ int clpool__native_refuse(const clpool_program *prog, const clpool__body *bodies
             facts->vector_line = t.line;
             facts->vector_owner = who;
         }
-        if (who == NULL && asks_for_gid(name, t.len))
+        /* A helper function that asks for the id, calls a kernel (which may)
+         * or expands a macro that does: the caller must set the file-scope
+         * copies. Kernels themselves have it as a parameter. */
+        int asks = asks_for_gid(name, t.len) || is_kernel(prog, name, t.len) ||
+                   is_id_macro(&ids, src, name, t.len);
+        if (asks && t.directive && !macro_counted) {
+            add_id_macro(&ids, &macro);
+            macro_counted = 1;
+        } else if (asks && !t.directive && who == NULL && braces > 0) {
             facts->helpers_use_gid = 1;
+        }
     }
-    return refuse_params(prog);
+    status = refuse_params(prog);
+free_ids:
+    free(ids.v);
+    return status;
 }
 
 int clpool__native_refuse_vectors(const clpool_program *prog, const clpool__native_facts *facts)

@@ -126,9 +126,3 @@ int clpool__scan_next(clpool__scan *s, clpool__tok *t)
     t->len = s->pos - start;
     return 1;
 }
-
-int clpool__tok_is(const clpool__scan *s, const clpool__tok *t, const char *name)
-{
-    size_t n = strlen(name);
-    return t->len == n && memcmp(s->src + t->start, name, n) == 0;
-}

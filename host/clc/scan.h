@@ -37,7 +37,5 @@ typedef struct clpool__scan {
 void clpool__scan_init(clpool__scan *s, const char *src);
 /* Fills *t with the next token; returns 0 (and kind END) at the end. */
 int clpool__scan_next(clpool__scan *s, clpool__tok *t);
-/* Nonzero if token t is the name `name`. */
-int clpool__tok_is(const clpool__scan *s, const clpool__tok *t, const char *name);
 
 #endif /* CLPOOL_CLC_SCAN_H */

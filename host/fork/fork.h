@@ -14,7 +14,8 @@
  * worker carries out once (load a program, resolve a kernel, unload, exit).
  * The parent writes a job into one of FORK_SLOTS slots, then publishes its
  * generation number in ctl->gen; workers spin briefly on ctl->gen and then
- * sleep on it with a futex. Slots rotate so that a worker that was preempted
+ * sleep on it with a futex (a map wakes sleepers only if the awake workers
+ * have not finished it within a few microseconds). Slots rotate so that a worker that was preempted
  * inside an old job cannot see a half-written new one: before reusing a slot
  * the parent invalidates it and waits until no worker still has it as its
  * current job (a Dekker handshake on slot->gen and wshared->cur, both
@@ -202,11 +203,10 @@ struct clpool__fork_pool {
 
 /* --------------------------------------------------------------- workers.c */
 
-/* Forks worker i and waits until it has started (loaded every live program
- * and resolved every live kernel). On failure the worker is absent again and
- * the message is recorded. */
-int clpool__fork_spawn(struct clpool__fork_pool *fp, uint32_t i);
-/* Replaces every absent worker. */
+/* Forks every absent worker (at open: all of them) and waits until each has
+ * started (loaded every live program, resolved every live kernel). Workers
+ * that fail are absent again and the first failure's message is recorded.
+ * Refused (CLPOOL_ENODEV) in a process that has initialised OpenCL. */
 int clpool__fork_respawn_absent(struct clpool__fork_pool *fp);
 /* If worker i has died, reaps it, marks it absent and writes how it ended
  * into how ("was killed by SIGSEGV"). Returns 1 if it died, 0 if it lives. */
@@ -237,9 +237,11 @@ int clpool__fork_claim(struct clpool__fork_job *job, size_t *begin, size_t *end)
  * killed: its job is finished). Returns the slot, invalid (gen 0) until
  * published, with *gen_out set. */
 struct clpool__fork_job *clpool__fork_job_begin(struct clpool__fork_pool *fp, uint32_t *gen_out);
-/* Makes a filled-in slot visible to the workers and wakes the sleepers. */
+/* Makes a filled-in slot visible to the workers and wakes the sleeping ones,
+ * unless lazy and some worker is awake (then the waiter wakes them later, if
+ * the job is still running). */
 void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_job *job,
-                              uint32_t gen);
+                              uint32_t gen, int lazy);
 /* Runs a command on every live worker and waits for all of them. On
  * CLPOOL_OK each worker's outcome is in ctl->w[i].status / err. */
 int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,

@@ -19,10 +19,11 @@
 
 /* How long an idle worker keeps spinning on ctl->gen before it sleeps. A
  * program that calls map after map finds its workers awake (a futex wake-up
- * costs tens of microseconds); one that pauses longer wakes them once. */
-#define SPIN_NS 100000u
+ * costs tens to hundreds of microseconds); one that pauses longer wakes them
+ * once. */
+#define SPIN_NS 200000u
 /* A sleeping worker looks at its parent this often, in case the parent died
- * without PR_SET_PDEATHSIG reaching it (see clpool__fork_spawn). */
+ * without PR_SET_PDEATHSIG reaching it (see clpool__fork_respawn_absent). */
 #define IDLE_CHECK_NS 1000000000u
 
 /* Exit codes the parent can tell apart from a kernel's own exit(). */
@@ -195,14 +196,18 @@ static uint32_t wait_for_job(struct worker *w, uint32_t seen)
     }
     for (;;) {
         /* Announce the sleep before the last look, so that the parent's
-         * store to gen and its look at sleepers cannot both miss (seq_cst). */
-        atomic_store_explicit(&w->me->sleeping, 1, memory_order_relaxed);
+         * store to gen and its look at sleepers cannot both miss (seq_cst).
+         * sleeping marks this worker's share of the count for the parent to
+         * take back should it die asleep; it is set after the count goes up
+         * and cleared before it goes down, so a death in between leaves the
+         * count one too high (a spare wake-up), never too low. */
         atomic_fetch_add_explicit(&ctl->sleepers, 1, memory_order_seq_cst);
+        atomic_store_explicit(&w->me->sleeping, 1, memory_order_relaxed);
         g = atomic_load_explicit(&ctl->gen, memory_order_seq_cst);
         if (g == seen)
             clpool__fork_futex_wait(&ctl->gen, seen, IDLE_CHECK_NS);
-        atomic_fetch_sub_explicit(&ctl->sleepers, 1, memory_order_relaxed);
         atomic_store_explicit(&w->me->sleeping, 0, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&ctl->sleepers, 1, memory_order_relaxed);
         g = atomic_load_explicit(&ctl->gen, memory_order_acquire);
         if (g != seen)
             return g;

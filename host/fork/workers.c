@@ -202,7 +202,7 @@ void clpool__fork_stop_all(struct clpool__fork_pool *fp)
         struct clpool__fork_job *job = clpool__fork_job_begin(fp, &gen);
         job->cmd = FORK_CMD_EXIT;
         job->n = fp->nlive;
-        clpool__fork_job_publish(fp, job, gen);
+        clpool__fork_job_publish(fp, job, gen, 0);
     }
     uint64_t deadline = clpool__fork_now_ns() + STOP_NS;
     uint64_t pause = 20000;
