@@ -151,6 +151,16 @@ int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size
         }
         status = run_chunk(&c, begin, count, n);
         pool->cfg.timeout_ms = timeout_ms;
+        if (status == CLPOOL_ETIMEDOUT && timeout_ms != 0) {
+            /* The backend named what was left of the limit; say the map's. */
+            char *detail = clpool__strdup(pool->errmsg != NULL ? pool->errmsg : "");
+            status = clpool__error(pool, CLPOOL_ETIMEDOUT,
+                                   "kernel '%s' over %zu items ran past the %u ms limit "
+                                   "(timeout_ms) in its chunk of items [%zu, %zu): %s",
+                                   k->name, n, timeout_ms, begin, begin + count,
+                                   detail != NULL ? detail : "");
+            free(detail);
+        }
         /* Only a first chunk may decline: after it, inout arrays hold
          * results and a whole map would apply the kernel twice. */
         if (status == CLPOOL__ENOWINDOW && begin != 0)

@@ -61,6 +61,11 @@ int main(void)
     ASSERT_STR_CONTAINS(clpool_errmsg(pool), "timeout_ms");
     /* The limit, plus at most about one chunk. */
     ASSERT_LT(took * 1e3, limit_ms * 3);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "200 ms limit");
+    /* The chunk that timed out still runs; a map after it waits for it, so
+     * the pool is closed with nothing in flight. */
+    pool->cfg.timeout_ms = 0;
+    ASSERT_OK(pool, CLPOOL_MAP(k, 16, clpool_in(x, 4), clpool_out(y, 4), clpool_i32(1)));
     free(x), free(y);
     clpool_program_free(prog);
     clpool_close(pool);
