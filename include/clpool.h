@@ -254,8 +254,8 @@ CLPOOL_EXTERN clpool_arg clpool_scalar(const void *bytes, size_t size);
  * index in [0, n) and element i is still at index i, so a kernel must use
  * element i of a host array only from item i (the elementwise rule above).
  * One difference shows: on the OpenCL backend get_global_size(0) is the
- * chunk's item count in a chunked map, so a kernel that needs n should take
- * it as an argument. A kernel whose parameters the parser could not read
+ * chunk's item count in a chunked map (and get_global_offset(0) its first
+ * item), so a kernel that needs n should take it as an argument. A kernel whose parameters the parser could not read
  * (declared by a macro) cannot be chunked and its over-sized host arrays
  * are refused as before.
  */
