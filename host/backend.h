@@ -14,6 +14,10 @@
 
 #include "internal.h"
 
+/* map_window's answer for a kernel it cannot run in windows (its wrapper
+ * did not build, say). Internal: the core never returns it to a caller. */
+#define CLPOOL__ENOWINDOW (-1000)
+
 struct clpool__backend_ops {
     /* Short name used in describe strings and messages: "opencl", "fork". */
     const char *name;
@@ -65,6 +69,22 @@ struct clpool__backend_ops {
      * clpool__arg_bytes(), size set): host arrays have already been turned
      * into buffers. pool->cfg.timeout_ms, if nonzero, bounds the call. */
     int (*map)(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+
+    /* One chunk of a map too big for whole buffers (host/chunk.c). Runs k for
+     * the items [begin, begin+count), count > 0, with get_global_id(0)
+     * absolute (begin..begin+count-1) and, where the backend can, with
+     * get_global_size(0) == global_size. args are as for map; for argument p,
+     * shift[p] is the number of bytes by which the kernel's view of that
+     * buffer starts before the buffer: the kernel's pointer is the buffer's
+     * address minus shift[p], so element i (at byte i*elem) lands at byte
+     * i*elem - shift[p] of the buffer. shift is begin*elem for a host array's
+     * window and 0 for a whole buffer and for scalars. The kernel only
+     * touches elements [begin, begin+count) of a windowed array. NULL: the
+     * backend cannot chunk, and a host array over max_alloc is refused.
+     * CLPOOL__ENOWINDOW (no message recorded): this kernel cannot run in
+     * windows and nothing ran; the core then maps it whole if it can. */
+    int (*map_window)(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                      const clpool_arg *args, const size_t *shift, size_t nargs);
 };
 
 /* The backends. Which are compiled in is decided in one place: the list in

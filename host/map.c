@@ -4,6 +4,8 @@
  * scalars), the backend runs the items, and outputs are copied back.
  */
 #include "backend.h"
+#include "chunk.h"
+#include "clc/window.h"
 #include "internal.h"
 
 #include <stdlib.h>
@@ -92,6 +94,19 @@ static int map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t
             has_host_arrays = 1;
     if (!has_host_arrays)
         return pool->ops->map(k, n, args, nargs);
+    if (pool->ops->map_window != NULL && k->sig != NULL && clpool__window_wrappable(k->sig)) {
+        /* Chunked only when a host array is over the limit: every other map
+         * takes the whole-buffer path below, unchanged. */
+        size_t limit = clpool__chunk_limit(pool);
+        for (size_t i = 0; i < nargs; i++)
+            if (args[i].kind != CLPOOL_ARG_BUFFER && args[i].kind != CLPOOL_ARG_SCALAR &&
+                n * args[i].size > limit) {
+                status = clpool__map_chunked(k, n, args, nargs, limit);
+                if (status != CLPOOL__ENOWINDOW)
+                    return status;
+                break; /* no windows for this kernel: whole, if it fits */
+            }
+    }
 
     clpool_arg stack_run[STACK_ARGS];
     clpool_buffer *stack_temps[STACK_ARGS];

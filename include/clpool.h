@@ -109,6 +109,11 @@ typedef struct clpool_config {
  *   CLPOOL_WORKERS     number of fork workers
  *   CLPOOL_CACHE_DIR   cache directory ("" disables the cache)
  *   CLPOOL_TIMEOUT_MS  per-map time limit
+ * and, read by every map rather than here:
+ *   CLPOOL_MAX_CHUNK_BYTES  the most bytes of one host array that a map puts
+ *                      in one buffer (see clpool_map; default 4 MiB, never
+ *                      more than the device's largest allocation);
+ *                      unparseable or 0: ignored
  * Unparseable values are ignored here; clpool_open() reports them with
  * CLPOOL_EINVAL. The strings in *cfg point into the environment and must not
  * be freed.
@@ -239,6 +244,20 @@ CLPOOL_EXTERN clpool_arg clpool_scalar(const void *bytes, size_t size);
  * name and type. n == 0 succeeds without running anything.
  * Blocks until the results are visible in the buffers and host arrays.
  * Host arrays must hold n elements and must not overlap each other.
+ *
+ * Host arrays of any size: a host array bigger than the pool's chunk limit
+ * (CLPOOL_MAX_CHUNK_BYTES, by default 4 MiB, and never more than the
+ * device's largest allocation) makes the map run in chunks of consecutive items, each
+ * host array passing through a buffer that holds one chunk's elements;
+ * clpool_buf arguments are passed whole to every chunk. Chunking is
+ * invisible to the kernel's indexing: get_global_id(0) is still the item's
+ * index in [0, n) and element i is still at index i, so a kernel must use
+ * element i of a host array only from item i (the elementwise rule above).
+ * One difference shows: on the OpenCL backend get_global_size(0) is the
+ * chunk's item count in a chunked map (and get_global_offset(0) its first
+ * item), so a kernel that needs n should take it as an argument. A kernel whose parameters the parser could not read
+ * (declared by a macro) cannot be chunked and its over-sized host arrays
+ * are refused as before.
  */
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map(clpool_kernel *k, size_t n, const clpool_arg *args,
                                 size_t nargs);

@@ -27,9 +27,8 @@ static void param_words(const clpool_kernel *k, size_t i, char *buf, size_t len)
         snprintf(buf, len, "%zu", i);
 }
 
-static int set_args(clpool_kernel *k, const clpool_arg *args, size_t nargs)
+int clpool__cl_set_args(clpool_kernel *k, cl_kernel kernel, const clpool_arg *args, size_t nargs)
 {
-    cl_kernel kernel = (cl_kernel)k->impl;
     for (size_t i = 0; i < nargs; i++) {
         cl_int err;
         if (args[i].kind == CLPOOL_ARG_BUFFER) {
@@ -134,18 +133,25 @@ static int wait_bounded(clpool_kernel *k, size_t n, cl_event ev, unsigned timeou
 
 int clpool__cl_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
 {
-    clpool *pool = k->prog->pool;
-    struct clpool__cl_pool *cl = clpool__cl_of(pool);
-    int status = set_args(k, args, nargs);
+    int status = clpool__cl_set_args(k, (cl_kernel)k->impl, args, nargs);
     if (status != CLPOOL_OK)
         return status;
+    return clpool__cl_launch(k, (cl_kernel)k->impl, 0, n);
+}
+
+int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n)
+{
+    clpool *pool = k->prog->pool;
+    struct clpool__cl_pool *cl = clpool__cl_of(pool);
+    int status = CLPOOL_OK;
 
     /* local = NULL lets the runtime choose a work-group size that divides
-     * n, so any n works, primes included. */
-    const size_t global = n;
+     * n, so any n works, primes included. A whole map passes no offset,
+     * as hand-written code does. */
+    const size_t global = n, offset = begin;
     cl_event ev = NULL;
-    cl_int err = clEnqueueNDRangeKernel(cl->queue, (cl_kernel)k->impl, 1, NULL, &global, NULL, 0,
-                                        NULL, &ev);
+    cl_int err = clEnqueueNDRangeKernel(cl->queue, kernel, 1, begin != 0 ? &offset : NULL,
+                                        &global, NULL, 0, NULL, &ev);
     if (err != CL_SUCCESS)
         return clpool__cl_error(pool, err, "clEnqueueNDRangeKernel of kernel '%s' over %zu items "
                                 "failed", k->name, n);

@@ -129,5 +129,20 @@ int clpool__cl_buffer_read(clpool_buffer *buf, size_t off, void *dst, size_t len
 /* ------------------------------------------------------------------- map.c */
 
 int clpool__cl_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+/* clSetKernelArg for args on kernel (k's or its window wrapper), with
+ * k's messages. */
+int clpool__cl_set_args(clpool_kernel *k, cl_kernel kernel, const clpool_arg *args, size_t nargs);
+/* Enqueues kernel over items [begin, begin+n) (a global offset of begin)
+ * and waits for it, within pool->cfg.timeout_ms if set. */
+int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n);
+
+/* ---------------------------------------------------------------- window.c */
+
+/* The map_window slot: runs k's window wrapper (clc/window.h), made on the
+ * first chunked map and kept in k->window_impl. */
+int clpool__cl_map_window(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                          const clpool_arg *args, const size_t *shift, size_t nargs);
+/* The kernel_free slot: releases the wrapper, then k->impl. */
+void clpool__cl_window_kernel_free(clpool_kernel *k);
 
 #endif /* CLPOOL_OPENCL_H */

@@ -14,10 +14,12 @@ const struct clpool__backend_ops clpool__opencl_ops = {
     .program_build = clpool__cl_program_build,
     .program_free = clpool__cl_program_free,
     .kernel_create = clpool__cl_kernel_create,
-    .kernel_free = clpool__cl_kernel_free,
+    /* Frees the kernel's window wrapper too (window.c). */
+    .kernel_free = clpool__cl_window_kernel_free,
     .buffer_new = clpool__cl_buffer_new,
     .buffer_free = clpool__cl_buffer_free,
     .buffer_write = clpool__cl_buffer_write,
     .buffer_read = clpool__cl_buffer_read,
     .map = clpool__cl_map,
+    .map_window = clpool__cl_map_window,
 };

@@ -9,6 +9,8 @@
  */
 #include "opencl/opencl.h"
 
+#include "clc/window.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +45,12 @@ static void line_directive(const char *path, char *buf, size_t len)
  * device, or clpool version gives a new key, so a stale binary is never
  * offered to a driver that did not make it. */
 static void make_key(const clpool_program *prog, const struct clpool__cl_pool *cl,
-                     const char *line, char key[CLPOOL__KEY_HEX])
+                     const char *line, const char *text, char key[CLPOOL__KEY_HEX])
 {
     /* The #line directive is part of the compiled text (__FILE__ expands
      * to its name), so it is part of the key. */
     const char *parts[] = {
-        "opencl-binary",      line,           prog->source,       prog->options,
+        "opencl-binary",      line,           text,               prog->options,
         cl->platform_name,    cl->platform_version, cl->device_name, cl->driver_version,
         cl->device_version,   CLPOOL_VERSION,
     };
@@ -180,10 +182,10 @@ static int build_failed(clpool_program *prog, cl_int err, const char *log)
 }
 
 static int build_from_source(clpool_program *prog, const struct clpool__cl_pool *cl,
-                             const char *line, cl_program *out)
+                             const char *line, const char *text, cl_program *out)
 {
     cl_int err;
-    const char *src[2] = {line, prog->source};
+    const char *src[2] = {line, text};
     cl_program program = clCreateProgramWithSource(cl->context, 2, src, NULL, &err);
     if (err != CL_SUCCESS)
         return clpool__cl_error(prog->pool, err, "clCreateProgramWithSource of %s failed",
@@ -209,9 +211,16 @@ int clpool__cl_program_build(clpool_program *prog)
     char key[CLPOOL__KEY_HEX];
     char line[512];
     line_directive(prog->path, line, sizeof line);
+    /* The window wrappers that chunked maps launch (clc/window.h) are built
+     * with the program, each after its kernel; the text compiled (and so
+     * the cache key) is the source with them. */
+    char *text = clpool__window_source(prog->source, prog->sigs, prog->nsigs);
+    if (text == NULL)
+        return clpool__error(pool, CLPOOL_ENOMEM, "no memory for the window wrappers of %s",
+                             prog->path);
 
     if (caching) {
-        make_key(prog, cl, line, key);
+        make_key(prog, cl, line, text, key);
         void *entry = NULL;
         size_t len = 0;
         /* An allocation failure while loading is treated as a miss: the
@@ -224,13 +233,23 @@ int clpool__cl_program_build(clpool_program *prog)
                 prog->impl = program;
                 prog->log = log;
                 prog->from_cache = 1;
+                free(text);
                 return CLPOOL_OK;
             }
         }
     }
 
     cl_program program = NULL;
-    int status = build_from_source(prog, cl, line, &program);
+    int status = build_from_source(prog, cl, line, text, &program);
+    if (status != CLPOOL_OK && strcmp(text, prog->source) != 0) {
+        /* A wrapper that does not build (the parser saw a kernel that a
+         * macro changes, say) must not stop the program. The program alone
+         * decides: if it builds, it runs, whole (window.c finds no wrapper
+         * and the core maps whole); if not, its own log, free of wrapper
+         * lines, is the message. */
+        status = build_from_source(prog, cl, line, prog->source, &program);
+    }
+    free(text);
     if (status != CLPOOL_OK)
         return status;
     if (caching)

@@ -1,0 +1,33 @@
+/*
+ * Maps whose host arrays are bigger than one buffer should be: the items are
+ * run in chunks, each host array passing through a window buffer that holds
+ * one chunk's elements (backend slot map_window).
+ */
+#ifndef CLPOOL_CHUNK_H
+#define CLPOOL_CHUNK_H
+
+#include "internal.h"
+
+/* Largest bytes of one host array in one chunk when nothing smaller is
+ * asked for. Small enough that a chunk's windows stay in a CPU's cache
+ * between the copy in, the kernel and the copy out, where PoCL and the
+ * fork backend run: saxpy over 2^26 floats on PoCL ran 2-3x faster through
+ * 2-4 MiB windows than through whole 256 MiB temporaries (and 16 MiB
+ * windows gave half of that gain); big enough that a chunk's launch and
+ * wait (tens of microseconds) stay small next to its copies on a GPU. */
+#define CLPOOL__CHUNK_DEFAULT_BYTES ((size_t)4 << 20)
+
+/* The most bytes of one host array the pool puts in one buffer:
+ * CLPOOL_MAX_CHUNK_BYTES if set (read now, so a program may set it between
+ * maps; an unparseable or zero value is ignored), else
+ * CLPOOL__CHUNK_DEFAULT_BYTES; never more than pool->max_alloc. */
+size_t clpool__chunk_limit(const clpool *pool);
+
+/* Runs k over [0, n) in chunks of at most limit bytes per host array
+ * (args checked, host arrays present, pool->ops->map_window set).
+ * CLPOOL__ENOWINDOW: the backend cannot run k in windows, and nothing
+ * reached the host arrays; the caller maps whole instead. */
+int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
+                        size_t limit);
+
+#endif /* CLPOOL_CHUNK_H */

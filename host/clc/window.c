@@ -1,0 +1,157 @@
+/* Generating window wrappers (see window.h). */
+#include "window.h"
+
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int is_pointer(clpool__param_kind kind)
+{
+    return kind == CLPOOL__PARAM_GLOBAL || kind == CLPOOL__PARAM_CONSTANT;
+}
+
+int clpool__window_wrappable(const clpool__kernel_sig *sig)
+{
+    int pointers = 0;
+    for (size_t i = 0; i < sig->nparams; i++) {
+        clpool__param_kind kind = sig->params[i].kind;
+        if (is_pointer(kind))
+            pointers = 1;
+        else if (kind != CLPOOL__PARAM_SCALAR)
+            return 0;
+    }
+    return pointers;
+}
+
+static void add_wrapper(clpool__buf *b, const clpool__kernel_sig *sig)
+{
+    clpool__buf_fmt(b, "__kernel void " CLPOOL__WINDOW_PREFIX "%s(", sig->name);
+    for (size_t i = 0; i < sig->nparams; i++)
+        clpool__buf_fmt(b, "%s%s clpool_p%zu", i ? ", " : "", sig->params[i].type, i);
+    for (size_t i = 0; i < sig->nparams; i++)
+        if (is_pointer(sig->params[i].kind))
+            clpool__buf_fmt(b, ", ulong clpool_s%zu", i);
+    clpool__buf_fmt(b, ")\n{\n    %s(", sig->name);
+    for (size_t i = 0; i < sig->nparams; i++) {
+        const clpool__param *p = &sig->params[i];
+        if (i > 0)
+            clpool__buf_str(b, ", ");
+        if (is_pointer(p->kind))
+            /* Through char so that the shift is in bytes whatever the
+             * element type; the casts drop and restore const explicitly. */
+            clpool__buf_fmt(b, "(%s)((%s char *)clpool_p%zu - clpool_s%zu)", p->type,
+                            p->kind == CLPOOL__PARAM_GLOBAL ? "__global" : "__constant", i, i);
+        else
+            clpool__buf_fmt(b, "clpool_p%zu", i);
+    }
+    clpool__buf_str(b, ");\n}\n");
+}
+
+/* Skips a comment, string or character literal starting at s[i], if one
+ * does; returns the offset after it (the end of the text if unterminated). */
+static size_t skip_lexical(const char *s, size_t len, size_t i)
+{
+    if (s[i] == '/' && i + 1 < len && s[i + 1] == '/') {
+        while (i < len && s[i] != '\n')
+            i++;
+        return i;
+    }
+    if (s[i] == '/' && i + 1 < len && s[i + 1] == '*') {
+        const char *end = strstr(s + i + 2, "*/");
+        return end != NULL ? (size_t)(end - s) + 2 : len;
+    }
+    if (s[i] == '"' || s[i] == '\'') {
+        char quote = s[i++];
+        while (i < len && s[i] != quote && s[i] != '\n')
+            i += s[i] == '\\' && i + 1 < len ? 2 : 1;
+        return i < len ? i + 1 : len;
+    }
+    return i;
+}
+
+/*
+ * Where the wrapper of the kernel whose parameter list closes at
+ * close_paren goes: the start of the line after the body's closing brace
+ * (len at the end of the text), so that it sits inside the same
+ * preprocessor conditionals as the kernel; a kernel that an #if removes
+ * then takes its wrapper with it. 0 when the brace's line goes on with
+ * anything but a // comment (the wrapper then goes at the end).
+ */
+static size_t after_body(const char *s, size_t len, size_t close_paren)
+{
+    size_t i = close_paren + 1;
+    int depth = 0;
+    while (i < len) {
+        size_t next = skip_lexical(s, len, i);
+        if (next != i) {
+            i = next;
+            continue;
+        }
+        if (s[i] == ';' && depth == 0)
+            return 0; /* a declaration: no body */
+        if (s[i] == '{')
+            depth++;
+        if (s[i] == '}' && --depth == 0)
+            break;
+        i++;
+    }
+    if (i >= len)
+        return 0;
+    i++;
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+        i++;
+    if (i + 1 < len && s[i] == '/' && s[i + 1] == '/')
+        i = skip_lexical(s, len, i);
+    if (i == len)
+        return len;
+    return s[i] == '\n' ? i + 1 : 0;
+}
+
+static unsigned line_at(const char *s, size_t off)
+{
+    unsigned line = 1;
+    for (size_t i = 0; i < off; i++)
+        line += s[i] == '\n';
+    return line;
+}
+
+char *clpool__window_source(const char *source, const clpool__kernel_sig *sigs, size_t nsigs)
+{
+    const size_t len = strlen(source);
+    clpool__buf b = {0};
+    clpool__buf tail = {0}; /* wrappers that cannot sit beside their kernel */
+    size_t copied = 0;
+    /* sigs are in source order, so the places are increasing. */
+    for (size_t k = 0; k < nsigs; k++) {
+        const clpool__kernel_sig *sig = &sigs[k];
+        if (!clpool__window_wrappable(sig))
+            continue;
+        size_t at = after_body(source, len, sig->close_paren);
+        if (at == 0 || at < copied) {
+            add_wrapper(&tail, sig);
+            continue;
+        }
+        clpool__buf_add(&b, source + copied, at - copied);
+        copied = at;
+        if (at == len && (len == 0 || source[len - 1] != '\n'))
+            clpool__buf_str(&b, "\n");
+        add_wrapper(&b, sig);
+        /* The compiler's line numbers go on from the kernel's file. */
+        if (at < len)
+            clpool__buf_fmt(&b, "#line %u\n", line_at(source, at));
+    }
+    clpool__buf_add(&b, source + copied, len - copied);
+    if (tail.len > 0) {
+        /* The source may end inside a line (or a // comment). */
+        clpool__buf_str(&b, "\n");
+        clpool__buf_add(&b, tail.data, tail.len);
+    }
+    int failed = b.failed || tail.failed;
+    clpool__buf_free(&tail);
+    if (failed) {
+        clpool__buf_free(&b);
+        return NULL;
+    }
+    return clpool__buf_take(&b);
+}

@@ -1,0 +1,38 @@
+/*
+ * Window wrappers: generated OpenCL C that lets one chunk of a map run over
+ * buffers that hold only that chunk's elements (host/chunk.c). For a kernel
+ *
+ *     __kernel void saxpy(const float a, __global const float *x, __global float *y)
+ *
+ * the wrapper is
+ *
+ *     __kernel void clpool_window_saxpy(const float p0, __global const float * p1,
+ *                                       __global float * p2, ulong s1, ulong s2)
+ *     { saxpy(p0, (__global const float *)((__global char *)p1 - s1), ...); }
+ *
+ * one ulong shift per pointer parameter, in parameter order: the kernel's
+ * index i then lands at byte i*elem - shift of the window buffer, so the
+ * kernel, launched with a global offset, is unchanged and its indices stay
+ * absolute.
+ */
+#ifndef CLPOOL_CLC_WINDOW_H
+#define CLPOOL_CLC_WINDOW_H
+
+#include <stddef.h>
+
+#include "signature.h"
+
+#define CLPOOL__WINDOW_PREFIX "clpool_window_"
+
+/* Nonzero if sig can have a wrapper: every parameter a __global or
+ * __constant pointer or a scalar, and at least one pointer. */
+int clpool__window_wrappable(const clpool__kernel_sig *sig);
+
+/* source with the wrapper of every wrappable kernel in sigs (parsed from
+ * source) placed after the kernel's body, inside the same preprocessor
+ * conditionals, followed by a #line directive so that the compiler's line
+ * numbers stay the file's; a kernel whose body's end cannot be placed
+ * safely has its wrapper at the end. NULL on allocation failure. */
+char *clpool__window_source(const char *source, const clpool__kernel_sig *sigs, size_t nsigs);
+
+#endif /* CLPOOL_CLC_WINDOW_H */

@@ -1,0 +1,80 @@
+/*
+ * Chunks of a map (the map_window slot): the kernel's window wrapper,
+ * appended to the program when it was built (clc/window.h), is launched with
+ * a global offset, so get_global_id(0) is the item's absolute index; its
+ * extra ulong arguments shift each pointer back by the window's start.
+ *
+ * get_global_size(0) is the chunk's item count here, not the map's: OpenCL
+ * 1.2 reports the enqueued size, and only the item's index is promised to
+ * stay the same under chunking.
+ */
+#include "opencl/opencl.h"
+
+#include "backend.h"
+
+#include "clc/window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int window_kernel(clpool_kernel *k, cl_kernel *out)
+{
+    if (k->window_impl != NULL) {
+        *out = (cl_kernel)k->window_impl;
+        return CLPOOL_OK;
+    }
+    clpool_program *prog = k->prog;
+    /* No wrapper was generated, or the program built without them (see
+     * program.c): the core maps such a kernel whole. */
+    if (k->sig == NULL || !clpool__window_wrappable(k->sig))
+        return CLPOOL__ENOWINDOW;
+    char *name = clpool__asprintf(CLPOOL__WINDOW_PREFIX "%s", k->name);
+    if (name == NULL)
+        return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory for a kernel name");
+    cl_int err;
+    cl_kernel kernel = clCreateKernel((cl_program)prog->impl, name, &err);
+    free(name);
+    if (err == CL_INVALID_KERNEL_NAME)
+        return CLPOOL__ENOWINDOW;
+    if (err != CL_SUCCESS)
+        return clpool__cl_error(prog->pool, err, "clCreateKernel of the window wrapper of '%s' "
+                                "failed", k->name);
+    k->window_impl = kernel;
+    *out = kernel;
+    return CLPOOL_OK;
+}
+
+int clpool__cl_map_window(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                          const clpool_arg *args, const size_t *shift, size_t nargs)
+{
+    (void)global_size; /* see the top of the file */
+    cl_kernel kernel = NULL;
+    int status = window_kernel(k, &kernel);
+    if (status != CLPOOL_OK)
+        return status;
+    status = clpool__cl_set_args(k, kernel, args, nargs);
+    if (status != CLPOOL_OK)
+        return status;
+    /* The shifts follow the kernel's own parameters, one per pointer. */
+    cl_uint index = (cl_uint)nargs;
+    for (size_t i = 0; i < nargs && i < k->sig->nparams; i++) {
+        clpool__param_kind kind = k->sig->params[i].kind;
+        if (kind != CLPOOL__PARAM_GLOBAL && kind != CLPOOL__PARAM_CONSTANT)
+            continue;
+        cl_ulong s = (cl_ulong)shift[i];
+        cl_int err = clSetKernelArg(kernel, index++, sizeof s, &s);
+        if (err != CL_SUCCESS)
+            return clpool__cl_error(k->prog->pool, err,
+                                    "clSetKernelArg of the window shift of '%s' argument %zu "
+                                    "failed", k->name, i);
+    }
+    return clpool__cl_launch(k, kernel, begin, count);
+}
+
+void clpool__cl_window_kernel_free(clpool_kernel *k)
+{
+    if (k->window_impl != NULL)
+        (void)clReleaseKernel((cl_kernel)k->window_impl);
+    k->window_impl = NULL;
+    clpool__cl_kernel_free(k);
+}

@@ -1,0 +1,93 @@
+/*
+ * Several clpool_map_async in flight, chunked (CLPOOL_MAX_CHUNK_BYTES forces
+ * chunks), waited for in reverse order; one has a bad argument, and its
+ * error comes back from its own wait while the others succeed. Fork first
+ * (no process that has initialised OpenCL may fork), then OpenCL.
+ */
+#include "task.h"
+
+#define MAPS 5
+#define BAD 2
+
+static clpool *open_or_null(clpool_backend backend)
+{
+    clpool_config cfg;
+    clpool_config_init(&cfg);
+    cfg.backend = backend;
+    clpool *pool = NULL;
+    int rc = clpool_open(&cfg, &pool);
+    if (rc == CLPOOL_ENODEV)
+        return NULL;
+    if (rc != CLPOOL_OK)
+        FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
+    return pool;
+}
+
+static void run(clpool *pool)
+{
+    fprintf(stderr, "%s\n", clpool_describe(pool));
+    clpool_program *prog = NULL;
+    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path("saxpy.cl"), NULL, &prog));
+    clpool_kernel *k = NULL;
+    ASSERT_OK(pool, clpool_kernel_get(prog, "saxpy", &k));
+
+    const size_t n = 300001; /* 1.2 MB per array: two chunks at 1 MiB */
+    float *x = malloc(n * sizeof *x);
+    float *y[MAPS];
+    ASSERT(x != NULL);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(i % 1024);
+    clpool_event *ev[MAPS];
+    for (int m = 0; m < MAPS; m++) {
+        y[m] = malloc(n * sizeof *y[m]);
+        ASSERT(y[m] != NULL);
+        for (size_t i = 0; i < n; i++)
+            y[m][i] = (float)m;
+        if (m == BAD) {
+            /* A double where the kernel takes a float: CLPOOL_EARG, and
+             * y is not touched. */
+            ASSERT_OK(pool, clpool_map_async(k, n,
+                                             (const clpool_arg[]){clpool_f64(2.0), clpool_in(x, 4),
+                                                                  clpool_inout(y[m], 4)},
+                                             3, &ev[m]));
+        } else {
+            ASSERT_OK(pool, clpool_map_async(k, n,
+                                             (const clpool_arg[]){clpool_f32((float)m),
+                                                                  clpool_in(x, 4),
+                                                                  clpool_inout(y[m], 4)},
+                                             3, &ev[m]));
+        }
+        ASSERT(ev[m] != NULL);
+    }
+    for (int m = MAPS - 1; m >= 0; m--) {
+        int rc = clpool_wait(ev[m]);
+        if (m == BAD) {
+            ASSERT_EQ(rc, CLPOOL_EARG);
+            for (size_t i = 0; i < n; i += 997)
+                ASSERT(y[m][i] == (float)m);
+        } else {
+            ASSERT_OK(pool, rc);
+            for (size_t i = 0; i < n; i++)
+                if (y[m][i] != (float)m * x[i] + (float)m)
+                    FAIL_("map %d item %zu: %g, want %g", m, i, y[m][i],
+                          (float)m * x[i] + (float)m);
+        }
+        free(y[m]);
+    }
+    free(x);
+    clpool_program_free(prog);
+    clpool_close(pool);
+}
+
+int main(void)
+{
+    ASSERT_EQ(setenv("CLPOOL_MAX_CHUNK_BYTES", "1048576", 1), 0);
+    int ran = 0;
+    clpool *pool = open_or_null(CLPOOL_FORK);
+    if (pool != NULL)
+        run(pool), ran++;
+    pool = open_or_null(CLPOOL_OPENCL);
+    if (pool != NULL)
+        run(pool), ran++;
+    return ran > 0 ? 0 : TEST_SKIP;
+}

@@ -1,0 +1,73 @@
+/*
+ * timeout_ms bounds a whole chunked map, not each chunk: a map of many
+ * short chunks that together run far past the limit is CLPOOL_ETIMEDOUT.
+ * OpenCL only (the fork backend has no windows yet).
+ */
+#include "task.h"
+
+#include "internal.h" /* pool->cfg.timeout_ms */
+
+#include <time.h>
+
+static const char *SRC =
+    "__kernel void slow(__global const float *x, __global float *y, const int iters)\n"
+    "{\n"
+    "    size_t i = get_global_id(0);\n"
+    "    float acc = 0.0f;\n"
+    "    for (int j = 0; j < iters; j++)\n"
+    "        acc = acc * 0.999f + x[i];\n"
+    "    y[i] = acc;\n"
+    "}\n";
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int main(void)
+{
+    ASSERT_EQ(setenv("CLPOOL_MAX_CHUNK_BYTES", "65536", 1), 0);
+    clpool *pool = test_open(CLPOOL_OPENCL, NULL);
+    clpool_program *prog = NULL;
+    ASSERT_OK(pool, clpool_program_source(pool, SRC, NULL, &prog));
+    clpool_kernel *k = NULL;
+    ASSERT_OK(pool, clpool_kernel_get(prog, "slow", &k));
+    const size_t n = 1 << 20; /* 64 chunks of 16384 items */
+    float *x = calloc(n, 4), *y = calloc(n, 4);
+    ASSERT(x != NULL && y != NULL);
+
+    /* One chunk's time, to size the map at about 40 times the limit. */
+    double t0 = now_s();
+    ASSERT_OK(pool, CLPOOL_MAP(k, 16384, clpool_in(x, 4), clpool_out(y, 4), clpool_i32(1000)));
+    double chunk_s = now_s() - t0;
+    int iters = 1000;
+    const unsigned limit_ms = 200;
+    /* Aim for chunks of ~limit/4 each: 64 of them run ~16 limits. */
+    double want = (double)limit_ms * 1e-3 / 4;
+    if (chunk_s > 0)
+        iters = (int)(1000.0 * want / chunk_s) + 1;
+    fprintf(stderr, "one chunk at 1000 iterations: %.1f ms; using %d iterations\n",
+            chunk_s * 1e3, iters);
+
+    pool->cfg.timeout_ms = limit_ms; /* the test links the internal library */
+    t0 = now_s();
+    int rc = CLPOOL_MAP(k, n, clpool_in(x, 4), clpool_out(y, 4), clpool_i32(iters));
+    double took = now_s() - t0;
+    fprintf(stderr, "map: %s after %.0f ms: %s\n", clpool_err_name(rc), took * 1e3,
+            clpool_errmsg(pool));
+    ASSERT_EQ(rc, CLPOOL_ETIMEDOUT);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "timeout_ms");
+    /* The limit, plus at most about one chunk. */
+    ASSERT_LT(took * 1e3, limit_ms * 3);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "200 ms limit");
+    /* The chunk that timed out still runs; a map after it waits for it, so
+     * the pool is closed with nothing in flight. */
+    pool->cfg.timeout_ms = 0;
+    ASSERT_OK(pool, CLPOOL_MAP(k, 16, clpool_in(x, 4), clpool_out(y, 4), clpool_i32(1)));
+    free(x), free(y);
+    clpool_program_free(prog);
+    clpool_close(pool);
+    return 0;
+}
