@@ -32,6 +32,11 @@ typedef struct bench_array {
     size_t elem_size;
     size_t count;
     bench_dir dir;
+    /* The kernel reads elements other than its item's (nbody's positions)
+     * or the array is not one element per item (histogram's bins): it can
+     * never be a host array, which is elementwise and may be chunked, so
+     * --host-arrays keeps it in a buffer. Set by the workload's setup. */
+    int whole;
 } bench_array;
 
 /* One workload instance at one size, made once and shared by every backend. */
