@@ -2,9 +2,10 @@
  * A workload of clpool-bench: one .cl kernel, the inputs it runs on, how its
  * arguments are bound, and a C reference its results are checked against.
  *
- * Every array a kernel touches lives in a clpool buffer for the whole
- * measurement, so that the timings are the maps themselves, not host
- * transfers. A workload describes its arrays (direction, element size,
+ * By default every array a kernel touches lives in a clpool buffer for the
+ * whole measurement, so that the timings are the maps themselves, not host
+ * transfers (--host-arrays times the transfers too: transfer.h). A workload
+ * binds buffers only; the measuring code swaps in host arrays. It describes its arrays (direction, element size,
  * count, starting contents); the measuring code (measure.c) makes the
  * buffers, restores the starting contents of in-out arrays before each run
  * (untimed), reads the results back after the last run, and hands them to the
