@@ -8,7 +8,8 @@
 
 static const char *const required[] = {
     "workload", "backend", "device", "n", "seconds", "items_per_second", "speedup",
-    "verified", "gbytes_per_second", "gflops", "build_cold_ms", "build_warm_ms", "launch_us"};
+    "verified", "gbytes_per_second", "gflops", "build_cold_ms", "build_warm_ms", "launch_us",
+    "mode", "vs_explicit"};
 
 /* Checks every row of a --json output; returns the number of rows. */
 static size_t check_rows(const char *json)
@@ -51,6 +52,10 @@ int main(int argc, char **argv)
     size_t rows = check_rows(o.out);
     ASSERT_GE(rows, 1);
     ASSERT(strstr(o.out, "\"verified\": false") == NULL);
+    /* Without --host-arrays every row is mode buffers, with no ratio. */
+    ASSERT(strstr(o.out, "\"mode\": \"host-arrays\"") == NULL);
+    ASSERT(strstr(o.out, "\"mode\": \"explicit-copy\"") == NULL);
+    ASSERT(strstr(o.out, "\"vs_explicit\": null") != NULL);
     bench_output_free(&o);
 
     char *csv_argv[] = {(char *)bench, "--csv", "--workload", "saxpy", "--repeat", "1",

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     ASSERT_EQ(o.status, 0);
     static const char *const documented[] = {
         "--backend", "--device", "--workload", "--size", "--repeat", "--workers", "--list",
-        "--json", "--csv", "--help", "CLPOOL_BACKEND", "CLPOOL_DEVICE", "CLPOOL_WORKERS",
+        "--json", "--csv", "--help", "--host-arrays", "CLPOOL_BACKEND", "CLPOOL_DEVICE", "CLPOOL_WORKERS",
         "CLPOOL_CACHE_DIR", "CLPOOL_TIMEOUT_MS", "CLPOOL_KERNELS_DIR", "Exit status",
         "0  every row", "1  a row", "2  usage", "3  no backend"};
     for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++)

@@ -82,7 +82,8 @@ static int read_msg(int fd, bench_msg *m)
 }
 
 /* A row that says the child died (or was cut off) and how. */
-static int add_death(bench_results *res, const bench_target *t, int wstatus, size_t nrows)
+static int add_death(bench_results *res, const bench_target *t, const bench_options *o,
+                     int wstatus, size_t nrows)
 {
     bench_msg m;
     memset(&m, 0, sizeof m);
@@ -92,6 +93,8 @@ static int add_death(bench_results *res, const bench_target *t, int wstatus, siz
     m.row.baseline = t->baseline;
     m.row.seconds = m.row.items_per_second = m.row.gbytes_per_second = m.row.gflops = NAN;
     m.row.speedup = m.row.build_cold_ms = m.row.build_warm_ms = m.row.launch_us = NAN;
+    m.row.vs_explicit = NAN;
+    bench_copy(m.row.mode, sizeof m.row.mode, o->host_arrays ? "-" : "buffers");
     char how[64];
     if (WIFSIGNALED(wstatus))
         snprintf(how, sizeof how, "was killed by signal %d (%s)", WTERMSIG(wstatus),
@@ -146,7 +149,7 @@ int bench_target_run(const bench_target *t, const bench_options *o, const bench_
     if (bench_stop)
         return status;
     if (r < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
-        if (add_death(res, t, wstatus, nrows) != 0)
+        if (add_death(res, t, o, wstatus, nrows) != 0)
             status = -1;
     return status;
 }

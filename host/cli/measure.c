@@ -1,7 +1,10 @@
-/* Measures one workload on one pool. Every array lives in a clpool buffer,
- * so the timed part is clpool_map alone. */
+/* Measures one workload on one pool, in one mode (buffers: the timed part
+ * is clpool_map alone) or two (--host-arrays: explicit-copy and host-arrays,
+ * see transfer.h). The build and the launch latency are measured once and
+ * shared by the rows. */
 #include "measure.h"
 
+#include "transfer.h"
 #include "util.h"
 
 #include <math.h>
@@ -51,20 +54,6 @@ static double warm_build_ms(const clpool_config *cfg, const char *path, bench_ro
     return ms;
 }
 
-/* Puts the starting contents of every in-out array back. */
-static int restore_inout(const bench_data *d, clpool_buffer *const *bufs)
-{
-    for (size_t i = 0; i < d->narrays; i++) {
-        const bench_array *a = &d->arrays[i];
-        if (a->dir == BENCH_INOUT) {
-            int rc = clpool_buffer_write(bufs[i], 0, a->init, a->elem_size * a->count);
-            if (rc != CLPOOL_OK)
-                return rc;
-        }
-    }
-    return CLPOOL_OK;
-}
-
 /* Median time of 1-item maps of the built kernel, in microseconds. */
 static double launch_us(clpool *pool, clpool_kernel *k, const bench_workload *w,
                         const bench_data *d, clpool_buffer *const *bufs, bench_row *row)
@@ -86,14 +75,12 @@ static double launch_us(clpool *pool, clpool_kernel *k, const bench_workload *w,
     return bench_median(lat, n) * 1e6;
 }
 
-/* The timed runs: one untimed warm-up, then o->repeat runs, in-out arrays
- * restored before each (untimed). Returns the median seconds, or NAN. */
+/* The timed runs of one mode: one untimed warm-up, then o->repeat runs,
+ * in-out arrays restored before each (untimed). Returns the median seconds,
+ * or NAN. */
 static double timed_runs(clpool *pool, clpool_kernel *k, const bench_workload *w,
-                         const bench_data *d, clpool_buffer *const *bufs, int repeat,
-                         const char *label, bench_row *row)
+                         bench_io *io, int repeat, const char *label, bench_row *row)
 {
-    clpool_arg args[BENCH_MAX_ARGS];
-    size_t nargs = w->bind(d, bufs, d->n, args);
     double *times = malloc((size_t)repeat * sizeof *times);
     if (times == NULL) {
         row_fail(row, "timed runs", CLPOOL_ENOMEM, "no memory for the timings");
@@ -101,15 +88,17 @@ static double timed_runs(clpool *pool, clpool_kernel *k, const bench_workload *w
     }
     double median = NAN;
     for (int r = -1; r < repeat; r++) {
-        bench_progress("%s: %s: run %d of %d", label, w->name, r + 1, repeat);
-        /* The buffers were just written for the warm-up. */
-        int rc = r >= 0 ? restore_inout(d, bufs) : CLPOOL_OK;
+        bench_progress("%s: %s (%s): run %d of %d", label, w->name, row->mode, r + 1, repeat);
+        /* The warm-up also restores: the buffers of explicit-copy's whole
+         * arrays were written when they were made, but an earlier mode's
+         * runs may have changed them since. */
+        int rc = bench_io_restore(io);
         if (rc != CLPOOL_OK) {
             row_fail(row, "restoring the inputs", rc, clpool_errmsg(pool));
             goto free_times;
         }
         double t0 = bench_now();
-        rc = clpool_map(k, d->n, args, nargs);
+        rc = bench_io_run(io, k);
         double dt = bench_now() - t0;
         if (rc != CLPOOL_OK) {
             row_fail(row, "map", rc, clpool_errmsg(pool));
@@ -124,66 +113,103 @@ free_times:
     return median;
 }
 
-/* Reads back the INOUT and OUT arrays and asks the workload to verify them. */
-static void verify(clpool *pool, const bench_workload *w, const bench_data *d,
-                   clpool_buffer *const *bufs, bench_row *row)
+/* Asks the workload to verify the results of io's last run. */
+static void verify(clpool *pool, const bench_workload *w, const bench_io *io, bench_row *row)
 {
     void *results[BENCH_MAX_ARRAYS] = {NULL};
-    for (size_t i = 0; i < d->narrays; i++) {
-        const bench_array *a = &d->arrays[i];
-        if (a->dir == BENCH_IN)
-            continue;
-        if ((results[i] = malloc(a->elem_size * a->count)) == NULL) {
-            row_fail(row, "verification", CLPOOL_ENOMEM, "no memory for the results");
-            goto free_results;
-        }
-        int rc = clpool_buffer_read(bufs[i], 0, results[i], a->elem_size * a->count);
-        if (rc != CLPOOL_OK) {
-            row_fail(row, "reading the results", rc, clpool_errmsg(pool));
-            goto free_results;
-        }
+    int rc = bench_io_results(io, results);
+    if (rc != CLPOOL_OK) {
+        row_fail(row, "reading the results", rc,
+                 rc == CLPOOL_ENOMEM ? "no memory for the results" : clpool_errmsg(pool));
+    } else {
+        char why[sizeof row->error - 32] = "";
+        row->verified = w->verify(io->d, results, why, sizeof why);
+        if (!row->verified)
+            snprintf(row->error, sizeof row->error, "not verified: %s", why);
     }
-    char why[sizeof row->error - 32] = "";
-    row->verified = w->verify(d, results, why, sizeof why);
-    if (!row->verified)
-        snprintf(row->error, sizeof row->error, "not verified: %s", why);
-free_results:
-    for (size_t i = 0; i < d->narrays; i++)
-        free(results[i]);
+    bench_io_results_free(io, results);
+}
+
+/* One mode's row: the timed runs, their metrics, verification. */
+static void measure_mode(clpool *pool, clpool_kernel *k, const bench_workload *w,
+                         const bench_data *d, clpool_buffer *const *bufs, const bench_options *o,
+                         const char *label, bench_row *row)
+{
+    bench_mode mode = strcmp(row->mode, bench_mode_name(BENCH_MODE_HOST)) == 0 ? BENCH_MODE_HOST
+                      : strcmp(row->mode, bench_mode_name(BENCH_MODE_EXPLICIT)) == 0
+                          ? BENCH_MODE_EXPLICIT
+                          : BENCH_MODE_BUFFERS;
+    bench_io io;
+    int rc = bench_io_init(&io, mode, w, d, bufs);
+    if (rc != CLPOOL_OK) {
+        row_fail(row, "host arrays", rc, "no memory for them");
+        goto free_io;
+    }
+    row->seconds = timed_runs(pool, k, w, &io, o->repeat, label, row);
+    if (isnan(row->seconds))
+        goto free_io;
+    row->items_per_second = (double)d->n / row->seconds;
+    if (d->bytes > 0.0)
+        row->gbytes_per_second = d->bytes / row->seconds * 1e-9;
+    if (d->flops > 0.0)
+        row->gflops = d->flops / row->seconds * 1e-9;
+    verify(pool, w, &io, row);
+free_io:
+    bench_io_free(&io);
+}
+
+size_t bench_measure_rows(const bench_options *o, const bench_data *d, bench_row *rows)
+{
+    if (!o->host_arrays || !bench_has_host_arrays(d)) {
+        bench_copy(rows[0].mode, sizeof rows[0].mode, bench_mode_name(BENCH_MODE_BUFFERS));
+        return 1;
+    }
+    /* The reference first, so that the host-arrays row can be compared
+     * with it as soon as it is measured. */
+    bench_copy(rows[0].mode, sizeof rows[0].mode, bench_mode_name(BENCH_MODE_EXPLICIT));
+    bench_copy(rows[1].mode, sizeof rows[1].mode, bench_mode_name(BENCH_MODE_HOST));
+    return 2;
 }
 
 void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload *w,
                    const bench_data *d, const bench_options *o, const char *label,
-                   bench_row *row)
+                   bench_row *rows, size_t nrows)
 {
-    row->n = d->n;
-    row->verified = 0;
-    row->seconds = row->items_per_second = row->gbytes_per_second = row->gflops = NAN;
-    row->speedup = row->build_cold_ms = row->build_warm_ms = row->launch_us = NAN;
-    row->error[0] = '\0';
+    /* What the rows share: the build, the launch latency, their failures. */
+    bench_row common;
+    memset(&common, 0, sizeof common);
+    common.build_cold_ms = common.build_warm_ms = common.launch_us = NAN;
+    for (size_t m = 0; m < nrows; m++) {
+        bench_row *row = &rows[m];
+        row->n = d->n;
+        row->verified = 0;
+        row->seconds = row->items_per_second = row->gbytes_per_second = row->gflops = NAN;
+        row->speedup = row->vs_explicit = NAN;
+        row->error[0] = '\0';
+    }
 
     clpool_buffer *bufs[BENCH_MAX_ARRAYS] = {NULL};
+    clpool_program *prog = NULL;
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s", o->kernels_dir, w->file) >= (int)sizeof path) {
-        row_fail(row, "kernel path", CLPOOL_EINVAL, "too long");
-        return;
+        row_fail(&common, "kernel path", CLPOOL_EINVAL, "too long");
+        goto share;
     }
 
     bench_progress("%s: %s: building", label, w->name);
-    clpool_program *prog = NULL;
     double t0 = bench_now();
     int rc = clpool_program_file(pool, path, NULL, &prog);
-    row->build_cold_ms = (bench_now() - t0) * 1e3;
+    common.build_cold_ms = (bench_now() - t0) * 1e3;
     if (rc != CLPOOL_OK) {
-        row->build_cold_ms = NAN;
-        row_fail(row, "build", rc, clpool_errmsg(pool));
-        return;
+        common.build_cold_ms = NAN;
+        row_fail(&common, "build", rc, clpool_errmsg(pool));
+        goto share;
     }
     clpool_kernel *k = NULL;
     rc = clpool_kernel_get(prog, w->kernel, &k);
     if (rc != CLPOOL_OK) {
-        row_fail(row, "kernel", rc, clpool_errmsg(pool));
-        goto free_prog;
+        row_fail(&common, "kernel", rc, clpool_errmsg(pool));
+        goto free_bufs;
     }
 
     for (size_t i = 0; i < d->narrays; i++) {
@@ -192,30 +218,40 @@ void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload 
         if (rc == CLPOOL_OK && a->dir != BENCH_OUT)
             rc = clpool_buffer_write(bufs[i], 0, a->init, a->elem_size * a->count);
         if (rc != CLPOOL_OK) {
-            row_fail(row, "buffers", rc, clpool_errmsg(pool));
+            row_fail(&common, "buffers", rc, clpool_errmsg(pool));
             goto free_bufs;
         }
     }
 
-    row->seconds = timed_runs(pool, k, w, d, bufs, o->repeat, label, row);
-    if (isnan(row->seconds))
+    int ran = 0;
+    for (size_t m = 0; m < nrows; m++) {
+        measure_mode(pool, k, w, d, bufs, o, label, &rows[m]);
+        ran |= !isnan(rows[m].seconds);
+    }
+    if (nrows == 2 && !isnan(rows[0].seconds))
+        rows[1].vs_explicit = rows[0].seconds / rows[1].seconds;
+    if (o->host_arrays && nrows == 1)
+        bench_copy(common.error, sizeof common.error,
+                   "no elementwise array: measured with buffers only");
+    if (!ran)
         goto free_bufs;
-    row->items_per_second = (double)d->n / row->seconds;
-    if (d->bytes > 0.0)
-        row->gbytes_per_second = d->bytes / row->seconds * 1e-9;
-    if (d->flops > 0.0)
-        row->gflops = d->flops / row->seconds * 1e-9;
-    verify(pool, w, d, bufs, row);
 
     /* Last: these maps overwrite the results just verified. */
     bench_progress("%s: %s: launch latency", label, w->name);
-    row->launch_us = launch_us(pool, k, w, d, bufs, row);
+    common.launch_us = launch_us(pool, k, w, d, bufs, &common);
     bench_progress("%s: %s: warm build", label, w->name);
-    row->build_warm_ms = warm_build_ms(cfg, path, row);
+    common.build_warm_ms = warm_build_ms(cfg, path, &common);
 
 free_bufs:
     for (size_t i = 0; i < d->narrays; i++)
         clpool_buffer_free(bufs[i]);
-free_prog:
     clpool_program_free(prog);
+share:
+    for (size_t m = 0; m < nrows; m++) {
+        rows[m].build_cold_ms = common.build_cold_ms;
+        rows[m].build_warm_ms = common.build_warm_ms;
+        rows[m].launch_us = common.launch_us;
+        if (rows[m].error[0] == '\0')
+            bench_copy(rows[m].error, sizeof rows[m].error, common.error);
+    }
 }

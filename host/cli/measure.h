@@ -9,12 +9,21 @@
 
 #include <clpool.h>
 
-/* Runs w (set up in d) on pool and fills row's measurements, verified and
- * error (its identification is the caller's). cfg is the configuration pool
- * was opened with: the warm build opens a second pool with it, on the same
- * cache directory. label names the pool on the progress line. */
+#define BENCH_MAX_MODES 2
+
+/* Sets the mode of each row that w (set up in d) gets under o, in order, and
+ * returns their count (at most BENCH_MAX_MODES): one buffers row, or with
+ * --host-arrays an explicit-copy row and a host-arrays row (a workload
+ * without elementwise arrays keeps its one buffers row). */
+size_t bench_measure_rows(const bench_options *o, const bench_data *d, bench_row *rows);
+
+/* Runs w on pool in the modes of rows[0..nrows) (from bench_measure_rows)
+ * and fills their measurements, verified, vs_explicit and error (their
+ * identification is the caller's). cfg is the configuration pool was opened
+ * with: the warm build opens a second pool with it, on the same cache
+ * directory. label names the pool on the progress line. */
 void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload *w,
                    const bench_data *d, const bench_options *o, const char *label,
-                   bench_row *row);
+                   bench_row *rows, size_t nrows);
 
 #endif /* CLPOOL_BENCH_MEASURE_H */

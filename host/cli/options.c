@@ -14,7 +14,7 @@
 static const char usage_line[] =
     "usage: clpool-bench [--backend all|auto|opencl|fork] [--device FILTER]\n"
     "                    [--workload LIST] [--size SCALE] [--repeat N] [--workers N]\n"
-    "                    [--list] [--json | --csv] [--help]\n";
+    "                    [--host-arrays] [--list] [--json | --csv] [--help]\n";
 
 static void print_help(void)
 {
@@ -23,7 +23,8 @@ static void print_help(void)
         "\n"
         "Runs the built-in OpenCL C map kernels on every clpool backend found, checks\n"
         "every result against a C reference, and prints one row per workload and\n"
-        "backend. Data stays in clpool buffers: the times are the maps themselves.\n"
+        "backend. Data stays in clpool buffers: the times are the maps themselves\n"
+        "(unless --host-arrays).\n"
         "\n"
         "Options:\n"
         "  --backend B      all (default): the fork backend with 1 worker (the baseline)\n"
@@ -40,18 +41,34 @@ static void print_help(void)
         "                   the row shows their median.\n"
         "  --workers N      fork workers of the non-baseline fork row (default: one per\n"
         "                   online CPU).\n"
+        "  --host-arrays    pass each workload's elementwise arrays as host arrays\n"
+        "                   (clpool_in, clpool_out, clpool_inout), so that the timed map\n"
+        "                   includes the transfers (and, past CLPOOL_MAX_CHUNK_BYTES,\n"
+        "                   the chunking). Each workload then has two rows per backend:\n"
+        "                   mode explicit-copy (clpool_buffer_write of the inputs, the\n"
+        "                   map over buffers, clpool_buffer_read of the results, all\n"
+        "                   timed) and mode host-arrays, whose vs explicit column is its\n"
+        "                   throughput / explicit-copy's. Arrays that are not one\n"
+        "                   element per item, or that an item reads beyond its own\n"
+        "                   element (nbody's bodies, histogram's bins), stay in buffers\n"
+        "                   written before the timed part; a workload with no other\n"
+        "                   array keeps its one buffers row. Without this option every\n"
+        "                   row is mode buffers.\n"
         "  --list           list the workloads and the backends that open here, and exit.\n"
         "  --json           print a JSON array of rows instead of the table.\n"
         "  --csv            print CSV (a header line, then one line per row).\n"
         "  --help           print this help and exit.\n"
         "\n"
-        "Columns: seconds (median map time), items/s, GB/s (memory-bound workloads)\n"
-        "or GFLOP/s (where flops are meaningful), speedup (baseline seconds / seconds;\n"
-        "the baseline is the fork backend with 1 worker: the kernel as native code in a\n"
-        "single process), cold build ms (the first build, into an empty cache), warm\n"
-        "build ms (the same build in a second pool, from the cache), launch us (median\n"
-        "of many 1-item maps of the built kernel), verified (results match the C\n"
-        "reference within the workload's tolerance).\n"
+        "Columns: mode (only with --host-arrays), seconds (median map time), items/s,\n"
+        "GB/s (memory-bound workloads) or GFLOP/s (where flops are meaningful), speedup\n"
+        "(baseline seconds / seconds; the baseline is the fork backend with 1 worker:\n"
+        "the kernel as native code in a single process), cold build ms (the first build,\n"
+        "into an empty cache), warm build ms (the same build in a second pool, from the\n"
+        "cache), launch us (median of many 1-item maps of the built kernel), verified\n"
+        "(results match the C reference within the workload's tolerance), vs explicit\n"
+        "(only with --host-arrays). Speedups compare rows of the same mode. A workload's\n"
+        "two --host-arrays rows share one build and one launch latency (1-item maps over\n"
+        "buffers).\n"
         "\n"
         "Each backend runs in a child process of its own: OpenCL is never initialised\n"
         "in a process that forks workers, and a backend that crashes costs only its\n"
@@ -195,13 +212,14 @@ static int set_defaults(bench_options *o, int *exit_code)
 
 int bench_options_parse(int argc, char **argv, bench_options *o, int *exit_code)
 {
-    enum { OPT_JSON = 256, OPT_CSV, OPT_LIST, OPT_HELP };
+    enum { OPT_JSON = 256, OPT_CSV, OPT_LIST, OPT_HELP, OPT_HOST_ARRAYS };
     static const struct option longopts[] = {
         {"backend", required_argument, NULL, 'b'}, {"device", required_argument, NULL, 'd'},
         {"workload", required_argument, NULL, 'w'}, {"size", required_argument, NULL, 's'},
         {"repeat", required_argument, NULL, 'r'},  {"workers", required_argument, NULL, 'n'},
         {"list", no_argument, NULL, OPT_LIST},     {"json", no_argument, NULL, OPT_JSON},
         {"csv", no_argument, NULL, OPT_CSV},       {"help", no_argument, NULL, OPT_HELP},
+        {"host-arrays", no_argument, NULL, OPT_HOST_ARRAYS},
         {NULL, 0, NULL, 0}};
 
     if (set_defaults(o, exit_code) != 0)
@@ -248,6 +266,9 @@ int bench_options_parse(int argc, char **argv, bench_options *o, int *exit_code)
             break;
         case OPT_LIST:
             o->list = 1;
+            break;
+        case OPT_HOST_ARRAYS:
+            o->host_arrays = 1;
             break;
         case OPT_JSON:
             json = 1;

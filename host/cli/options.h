@@ -32,6 +32,7 @@ typedef struct bench_options {
     int repeat;               /* timed runs per row */
     int workers;              /* fork workers of the non-baseline row; 0: online CPUs */
     int list;
+    int host_arrays;          /* --host-arrays: explicit-copy and host-arrays rows */
     bench_format format;
     const char *kernels_dir;
 } bench_options;

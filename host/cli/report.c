@@ -7,39 +7,56 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Speedups compare the same workload moved the same way: a host-arrays row
+ * against the baseline's host-arrays row, not against its buffers. */
+static int same_group(const bench_row *a, const bench_row *b)
+{
+    return strcmp(a->workload, b->workload) == 0 && strcmp(a->mode, b->mode) == 0;
+}
+
 void bench_report_speedups(bench_row *const *rows, size_t n, FILE *notes)
 {
     for (size_t i = 0; i < n; i++) {
         /* The reference row of rows[i]'s workload. */
         const bench_row *base = NULL;
         for (size_t j = 0; j < n && base == NULL; j++)
-            if (strcmp(rows[j]->workload, rows[i]->workload) == 0 && rows[j]->baseline &&
+            if (same_group(rows[j], rows[i]) && rows[j]->baseline &&
                 !isnan(rows[j]->seconds))
                 base = rows[j];
         int fallback = base == NULL;
         for (size_t j = 0; j < n && base == NULL; j++)
-            if (strcmp(rows[j]->workload, rows[i]->workload) == 0 && !isnan(rows[j]->seconds))
+            if (same_group(rows[j], rows[i]) && !isnan(rows[j]->seconds))
                 base = rows[j];
         if (base == NULL)
             continue;
         rows[i]->speedup = base->seconds / rows[i]->seconds;
         if (fallback && base == rows[i] && notes != NULL)
-            fprintf(notes, "%s: no fork baseline ran; speedups are relative to %s (%s)\n",
-                    rows[i]->workload, rows[i]->backend, rows[i]->device);
+            fprintf(notes, "%s%s%s: no fork baseline ran; speedups are relative to %s (%s)\n",
+                    rows[i]->workload, strcmp(rows[i]->mode, "buffers") ? " " : "",
+                    strcmp(rows[i]->mode, "buffers") ? rows[i]->mode : "", rows[i]->backend,
+                    rows[i]->device);
     }
 }
 
 /* ------------------------------------------------------------------ table */
 
-enum { COL_WORKLOAD, COL_BACKEND, COL_DEVICE, COL_N, COL_SECONDS, COL_ITEMS, COL_GBS,
-       COL_GFLOPS, COL_SPEEDUP, COL_COLD, COL_WARM, COL_LAUNCH, COL_VERIFIED, NCOLS };
+enum { COL_WORKLOAD, COL_BACKEND, COL_DEVICE, COL_MODE, COL_N, COL_SECONDS, COL_ITEMS,
+       COL_GBS, COL_GFLOPS, COL_SPEEDUP, COL_VS_EXPLICIT, COL_COLD, COL_WARM, COL_LAUNCH,
+       COL_VERIFIED, NCOLS };
 
 static const char *const headers[NCOLS] = {
-    "workload", "backend", "device", "n", "seconds", "items/s", "GB/s",
-    "GFLOP/s", "speedup", "cold ms", "warm ms", "launch us", "verified"};
+    "workload", "backend", "device", "mode", "n", "seconds", "items/s", "GB/s", "GFLOP/s",
+    "speedup", "vs explicit", "cold ms", "warm ms", "launch us", "verified"};
 
 /* Numbers right-aligned, words left-aligned. */
-static const int right_aligned[NCOLS] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
+static const int right_aligned[NCOLS] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
+
+/* The mode columns appear only when some row is not mode buffers, so that
+ * the default table stays as it was. */
+static int shows(int col, int modes)
+{
+    return modes || (col != COL_MODE && col != COL_VS_EXPLICIT);
+}
 
 static void fixed(char *out, size_t len, const char *fmt, double v)
 {
@@ -54,21 +71,25 @@ static void table_cells(const bench_row *r, char cells[NCOLS][96])
     snprintf(cells[COL_WORKLOAD], 96, "%s", r->workload);
     snprintf(cells[COL_BACKEND], 96, "%s", r->backend);
     snprintf(cells[COL_DEVICE], 96, "%s", r->device);
+    snprintf(cells[COL_MODE], 96, "%s", r->mode);
     snprintf(cells[COL_N], 96, "%llu", (unsigned long long)r->n);
     fixed(cells[COL_SECONDS], 96, "%.4g", r->seconds);
     bench_format_si(cells[COL_ITEMS], 96, r->items_per_second);
     fixed(cells[COL_GBS], 96, "%.2f", r->gbytes_per_second);
     fixed(cells[COL_GFLOPS], 96, "%.2f", r->gflops);
     fixed(cells[COL_SPEEDUP], 96, "%.2f", r->speedup);
+    fixed(cells[COL_VS_EXPLICIT], 96, "%.3f", r->vs_explicit);
     fixed(cells[COL_COLD], 96, "%.1f", r->build_cold_ms);
     fixed(cells[COL_WARM], 96, "%.1f", r->build_warm_ms);
     fixed(cells[COL_LAUNCH], 96, "%.1f", r->launch_us);
     snprintf(cells[COL_VERIFIED], 96, "%s", r->verified ? "yes" : "NO");
 }
 
-static void table_line(FILE *out, char cells[NCOLS][96], const int *width)
+static void table_line(FILE *out, char cells[NCOLS][96], const int *width, int modes)
 {
     for (int c = 0; c < NCOLS; c++) {
+        if (!shows(c, modes))
+            continue;
         const char *sep = c + 1 < NCOLS ? "  " : "\n";
         if (c + 1 == NCOLS)
             fprintf(out, "%s%s", cells[c], sep); /* no trailing blanks */
@@ -81,8 +102,10 @@ static void table_line(FILE *out, char cells[NCOLS][96], const int *width)
 
 void bench_report_table(FILE *out, bench_row *const *rows, size_t n)
 {
-    int width[NCOLS];
+    int width[NCOLS], modes = 0;
     char cells[NCOLS][96];
+    for (size_t i = 0; i < n; i++)
+        modes |= strcmp(rows[i]->mode, "buffers") != 0;
     for (int c = 0; c < NCOLS; c++)
         width[c] = (int)strlen(headers[c]);
     for (size_t i = 0; i < n; i++) {
@@ -93,10 +116,10 @@ void bench_report_table(FILE *out, bench_row *const *rows, size_t n)
     }
     for (int c = 0; c < NCOLS; c++)
         snprintf(cells[c], sizeof cells[c], "%s", headers[c]);
-    table_line(out, cells, width);
+    table_line(out, cells, width, modes);
     for (size_t i = 0; i < n; i++) {
         table_cells(rows[i], cells);
-        table_line(out, cells, width);
+        table_line(out, cells, width, modes);
     }
     /* What went wrong, below the table where it has room. */
     for (size_t i = 0; i < n; i++) {
@@ -107,8 +130,9 @@ void bench_report_table(FILE *out, bench_row *const *rows, size_t n)
          * not run says FAILED; a verified row's note (a warm build that
          * failed) is only a note. */
         int mismatch = strncmp(r->error, "not verified: ", 14) == 0;
-        fprintf(out, "%s on %s%s%s%s: %s%s\n", r->workload, r->backend, r->device[0] ? " (" : "",
-                r->device, r->device[0] ? ")" : "",
+        fprintf(out, "%s%s%s on %s%s%s%s: %s%s\n", r->workload, modes ? " " : "",
+                modes ? r->mode : "", r->backend, r->device[0] ? " (" : "", r->device,
+                r->device[0] ? ")" : "",
                 r->verified ? "note: " : mismatch ? "NOT verified: " : "FAILED: ",
                 mismatch ? r->error + 14 : r->error);
     }
@@ -169,14 +193,16 @@ void bench_report_json(FILE *out, bench_row *const *rows, size_t n)
         json_string(out, r->device);
         fputs(", \"describe\": ", out);
         json_string(out, r->describe);
+        fputs(", \"mode\": ", out);
+        json_string(out, r->mode);
         fprintf(out, ", \"n\": %llu, \"baseline\": %s", (unsigned long long)r->n,
                 r->baseline ? "true" : "false");
         static const char *const keys[] = {"seconds", "items_per_second", "gbytes_per_second",
                                            "gflops", "speedup", "build_cold_ms",
-                                           "build_warm_ms", "launch_us"};
+                                           "build_warm_ms", "launch_us", "vs_explicit"};
         const double values[] = {r->seconds, r->items_per_second, r->gbytes_per_second,
                                  r->gflops, r->speedup, r->build_cold_ms,
-                                 r->build_warm_ms, r->launch_us};
+                                 r->build_warm_ms, r->launch_us, r->vs_explicit};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             fprintf(out, ", \"%s\": ", keys[k]);
             json_number(out, values[k]);
@@ -218,7 +244,8 @@ static void csv_number(FILE *out, double v)
 void bench_report_csv(FILE *out, bench_row *const *rows, size_t n)
 {
     fputs("workload,backend,device,n,seconds,items_per_second,gbytes_per_second,gflops,"
-          "speedup,build_cold_ms,build_warm_ms,launch_us,verified,baseline,describe,error\n",
+          "speedup,build_cold_ms,build_warm_ms,launch_us,verified,baseline,describe,error,"
+          "mode,vs_explicit\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const bench_row *r = rows[i];
@@ -239,6 +266,10 @@ void bench_report_csv(FILE *out, bench_row *const *rows, size_t n)
         csv_field(out, r->describe);
         fputc(',', out);
         csv_field(out, r->error);
+        fputc(',', out);
+        csv_field(out, r->mode);
+        fputc(',', out);
+        csv_number(out, r->vs_explicit);
         fputc('\n', out);
     }
 }

@@ -102,9 +102,16 @@ static int run_on_pool(clpool *pool, const clpool_config *cfg, const bench_targe
         identify(&m, t, pool);
         m.kind = BENCH_MSG_ROW;
         bench_copy(m.row.workload, sizeof m.row.workload, o->workloads[i]->name);
-        bench_measure(pool, cfg, o->workloads[i], &data[i], o, label, &m.row);
-        if (send_msg(fd, &m) != 0)
-            return -1;
+        bench_row rows[BENCH_MAX_MODES];
+        for (size_t r = 0; r < BENCH_MAX_MODES; r++)
+            rows[r] = m.row;
+        size_t nrows = bench_measure_rows(o, &data[i], rows);
+        bench_measure(pool, cfg, o->workloads[i], &data[i], o, label, rows, nrows);
+        for (size_t r = 0; r < nrows; r++) {
+            m.row = rows[r];
+            if (send_msg(fd, &m) != 0)
+                return -1;
+        }
     }
     return 0;
 }

@@ -32,6 +32,7 @@ static int hist_setup(bench_data *d, size_t n)
     if (p == NULL || n > UINT32_MAX ||
         bench_array_add(d, BENCH_INOUT, sizeof(uint32_t), HIST_BINS, NULL) != 0)
         return -1;
+    d->arrays[0].whole = 1; /* 256 bins shared by every item */
     for (size_t i = 0; i < n; i++) {
         uint32_t h = (uint32_t)i ^ HIST_SEED;
         for (uint32_t r = 0; r < HIST_ROUNDS; r++)

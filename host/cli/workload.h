@@ -2,9 +2,10 @@
  * A workload of clpool-bench: one .cl kernel, the inputs it runs on, how its
  * arguments are bound, and a C reference its results are checked against.
  *
- * Every array a kernel touches lives in a clpool buffer for the whole
- * measurement, so that the timings are the maps themselves, not host
- * transfers. A workload describes its arrays (direction, element size,
+ * By default every array a kernel touches lives in a clpool buffer for the
+ * whole measurement, so that the timings are the maps themselves, not host
+ * transfers (--host-arrays times the transfers too: transfer.h). A workload
+ * binds buffers only; the measuring code swaps in host arrays. It describes its arrays (direction, element size,
  * count, starting contents); the measuring code (measure.c) makes the
  * buffers, restores the starting contents of in-out arrays before each run
  * (untimed), reads the results back after the last run, and hands them to the
@@ -32,6 +33,11 @@ typedef struct bench_array {
     size_t elem_size;
     size_t count;
     bench_dir dir;
+    /* The kernel reads elements other than its item's (nbody's positions)
+     * or the array is not one element per item (histogram's bins): it can
+     * never be a host array, which is elementwise and may be chunked, so
+     * --host-arrays keeps it in a buffer. Set by the workload's setup. */
+    int whole;
 } bench_array;
 
 /* One workload instance at one size, made once and shared by every backend. */

@@ -1,0 +1,59 @@
+/*
+ * clpool-bench --host-arrays: every workload with elementwise arrays gets an
+ * explicit-copy row and a host-arrays row per backend, both verified, and
+ * the host-arrays row carries vs_explicit. A small chunk limit makes the
+ * host-array maps run in chunks, so verification covers the chunked path.
+ * argv[1] is the clpool-bench binary.
+ */
+#include "bench_run.h"
+#include "task.h"
+
+/* The value of "key": in row (up to end), or NULL. */
+static const char *field(const char *row, const char *end, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *at = strstr(row, pat);
+    return at != NULL && at < end ? at + strlen(pat) : NULL;
+}
+
+int main(int argc, char **argv)
+{
+    ASSERT_EQ(argc, 2);
+    const char *bench = argv[1];
+
+    /* 0.01 of saxpy is 167772 floats (655 KB per array): chunks of 64 KiB. */
+    ASSERT(setenv("CLPOOL_MAX_CHUNK_BYTES", "65536", 1) == 0);
+    char *args[] = {(char *)bench, "--host-arrays", "--json", "--workload", "saxpy",
+                    "--repeat", "1", "--size", "0.01", NULL};
+    bench_output o = bench_run(bench, args, NULL);
+    bench_output_show("--host-arrays --json", &o);
+    if (o.status == 3)
+        return TEST_SKIP; /* no backend here */
+    ASSERT_EQ(o.status, 0);
+
+    size_t host = 0, explicit_copy = 0;
+    for (const char *row = strstr(o.out, "{\"workload\":"); row != NULL;) {
+        const char *next = strstr(row + 1, "{\"workload\":");
+        const char *end = next != NULL ? next : row + strlen(row);
+        const char *mode = field(row, end, "mode");
+        const char *verified = field(row, end, "verified");
+        const char *ratio = field(row, end, "vs_explicit");
+        ASSERT(mode != NULL && verified != NULL && ratio != NULL);
+        ASSERT(strncmp(verified, "true", 4) == 0);
+        if (strncmp(mode, "\"host-arrays\"", 13) == 0) {
+            host++;
+            /* A positive number, not null. */
+            ASSERT(strtod(ratio, NULL) > 0.0);
+        } else {
+            ASSERT(strncmp(mode, "\"explicit-copy\"", 15) == 0);
+            explicit_copy++;
+            ASSERT(strncmp(ratio, "null", 4) == 0);
+        }
+        row = next;
+    }
+    ASSERT_GE(host, 1);
+    ASSERT_EQ(host, explicit_copy);
+    bench_output_free(&o);
+    return 0;
+}
