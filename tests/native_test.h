@@ -13,6 +13,7 @@
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clc/native.h"
@@ -104,6 +105,10 @@ static inline nt_built nt_build(clpool *pool, const char *path, const char *sour
     b.status = clpool__native_build(b.prog, &so, &b.log);
     if (b.status == CLPOOL_OK) {
         ASSERT(so != NULL);
+        struct stat st;
+        ASSERT_EQ(stat(so, &st), 0);
+        ASSERT_EQ(st.st_mode & 077, 0); /* the owner's alone */
+        ASSERT_EQ(st.st_uid, geteuid());
         b.dl = dlopen(so, RTLD_NOW | RTLD_LOCAL);
         if (b.dl == NULL)
             FAIL_("dlopen %s: %s", so, dlerror());

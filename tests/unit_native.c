@@ -275,6 +275,40 @@ static void test_compiler_errors(void)
     free(saved_copy);
 }
 
+/* The compiler's output is read while it runs (a full pipe must not stall
+ * it), and a host that ignores SIGCHLD (so waitpid cannot report the exit
+ * status) still gets its builds and its errors. */
+static void test_spawn_edges(void)
+{
+    size_t cap = 3000 * 64 + 256, len = 0;
+    char *src = malloc(cap);
+    ASSERT(src != NULL);
+    for (int i = 0; i < 3000; i++)
+        len += (size_t)snprintf(src + len, cap - len, "#warning \"noisy warning %d\"\n", i);
+    snprintf(src + len, cap - len, "__kernel void k(__global int *x) { x[0] = 1; }\n");
+    nt_built b = nt_build_ok(pool, "noisy.cl", src, NULL);
+    ASSERT_GT(strlen(b.log), (size_t)100000);
+    ASSERT_STR_CONTAINS(b.log, "noisy warning 2999");
+    nt_built_free(&b);
+    free(src);
+
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ign.sa_mask);
+    ASSERT_EQ(sigaction(SIGCHLD, &ign, &old), 0);
+    b = nt_build_ok(pool, "ignored.cl", "__kernel void k(__global int *x) { x[0] = 42; }\n",
+                    NULL);
+    int v = 0;
+    void *args[] = {&v};
+    nt_fn(&b, "k")(args, 0, 1, 1);
+    ASSERT_EQ(v, 42);
+    nt_built_free(&b);
+    b = nt_build(pool, "ignored.cl", "__kernel void k(__global int *x) { x[0] = ; }\n", NULL);
+    ASSERT_EQ(b.status, CLPOOL_EBUILD);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "ignored.cl:1");
+    nt_built_free(&b);
+    ASSERT_EQ(sigaction(SIGCHLD, &old, NULL), 0);
+}
+
 /* ------------------------------------------------------------- options */
 
 static void test_options(void)
@@ -498,6 +532,7 @@ int main(void)
     test_blackscholes();
     test_refusals();
     test_compiler_errors();
+    test_spawn_edges();
     test_options();
     test_kernel_shapes();
     test_atomics();

@@ -368,6 +368,13 @@ static int compile(clpool_program *prog, const workspace *w, const clpool__argv 
         goto unlink_out;
     }
 
+    /* The linker made the file afresh with the umask's mode: make it the
+     * owner's alone, like everything else the build writes. */
+    if (chmod(out_path, 0700) != 0) {
+        status = clpool__error(pool, CLPOOL_EIO, "cannot set the mode of %s: %s", out_path,
+                               strerror(errno));
+        goto unlink_out;
+    }
     if (w->ours) {
         /* Move the .so out of the folder that is about to go. */
         int fd = make_file(tmp_dir(), ".so", &final_path);
