@@ -20,7 +20,7 @@
 /* What the test is doing, for the watchdog's message. */
 static const char *volatile faults_phase_ = "starting";
 
-static void faults_phase(const char *what)
+static inline void faults_phase(const char *what)
 {
     faults_phase_ = what;
 }
@@ -43,7 +43,7 @@ static void faults_watchdog_fired_(int sig)
  * uses a POSIX timer on SIGXCPU rather than alarm()/SIGALRM so that tests
  * may use SIGALRM themselves. A second call re-arms it.
  */
-static void faults_watchdog(unsigned seconds)
+static inline void faults_watchdog(unsigned seconds)
 {
     static timer_t timer;
     static int made;
@@ -66,14 +66,14 @@ static void faults_watchdog(unsigned seconds)
     ASSERT_EQ(timer_settime(timer, 0, &its, NULL), 0);
 }
 
-static double faults_now_ms(void)
+static inline double faults_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-static void faults_sleep_ms(unsigned ms)
+static inline void faults_sleep_ms(unsigned ms)
 {
     struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -81,7 +81,7 @@ static void faults_sleep_ms(unsigned ms)
 }
 
 /* The state letter of /proc/<pid>/stat ('R', 'S', 'Z', ...), 0 if gone. */
-static char faults_proc_state(pid_t pid)
+static inline char faults_proc_state(pid_t pid)
 {
     char path[64], state = 0;
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
@@ -99,7 +99,7 @@ static char faults_proc_state(pid_t pid)
 }
 
 /* This process's children, none of them a zombie: exactly want of them. */
-static void faults_check_children(size_t want)
+static inline void faults_check_children(size_t want)
 {
     pid_t pids[256];
     size_t n = proc_children(pids, 256);
@@ -111,13 +111,13 @@ static void faults_check_children(size_t want)
                   faults_phase_);
 }
 
-static int faults_cmp_double_(const void *a, const void *b)
+static inline int faults_cmp_double_(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-static double faults_median(double *v, size_t n)
+static inline double faults_median(double *v, size_t n)
 {
     if (n == 0)
         return 0.0;
