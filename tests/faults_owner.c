@@ -72,7 +72,9 @@ static void owner_main(int wfd, enum how how)
         timer_t t;
         if (timer_create(CLOCK_MONOTONIC, &sev, &t) != 0)
             _exit(7);
-        struct itimerspec its = {{0, 0}, {0, 100000000}};
+        struct itimerspec its = {{0, 0}, {0, 0}};
+        its.it_value.tv_nsec = (long)(100000000 * faults_time_scale()) % 1000000000L;
+        its.it_value.tv_sec = (time_t)(0.1 * faults_time_scale());
         if (timer_settime(t, 0, &its, NULL) != 0)
             _exit(8);
     }
@@ -110,14 +112,14 @@ static void run(enum how how)
     }
     if (how == KILLED_IDLE || how == KILLED_BUSY) {
         if (how == KILLED_BUSY)
-            faults_sleep_ms(100);
+            faults_sleep_ms((unsigned)(100 * faults_time_scale()));
         ASSERT_EQ(kill(owner, SIGKILL), 0);
     }
     int st = 0;
     ASSERT_EQ(waitpid(owner, &st, 0), owner);
     double t0 = faults_now_ms();
     double gone_after[2] = {-1, -1};
-    while (faults_now_ms() - t0 < 3000.0) {
+    while (faults_now_ms() - t0 < 3000.0 * faults_time_scale()) {
         int left = 0;
         for (int i = 0; i < 2; i++) {
             if (gone_after[i] >= 0)
@@ -140,7 +142,7 @@ static void run(enum how how)
             FAIL_("%s: worker pid %ld still alive 3 s after its owner died", names[how],
                   (long)pids[i]);
         }
-        if (gone_after[i] > 1000.0)
+        if (gone_after[i] > 1000.0 * faults_time_scale())
             FAIL_("%s: worker pid %ld took %.0f ms to die (limit 1000)", names[how],
                   (long)pids[i], gone_after[i]);
     }
