@@ -14,6 +14,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "${1:?usage: $0 SOURCE_DIR [BUILD_DIR] [TEST_REGEX]}" && pwd)"
 build="${2:-$src/build-tsan}"
+mkdir -p "$build"
+build="$(cd "$build" && pwd)"
 regex="${3:-^(threads_|fork_|faults_)}"
 jobs=${JOBS:-$(nproc)}
 
@@ -29,12 +31,14 @@ rm -f "$build"/tsan-report.*
 # Kernels with a large mmap_rnd_bits place libraries where TSan's shadow
 # memory should be ("unexpected memory mapping"): run without ASLR then.
 run=()
-probe="$build/threads_maps"
-if [ -x "$probe" ] && TSAN_OPTIONS="$TSAN_OPTIONS log_path=stderr" "$probe" --help 2>&1 |
-        grep -q "unexpected memory mapping"; then
+probe_dir=$(mktemp -d)
+printf 'int main(void) { return 0; }\n' >"$probe_dir/p.c"
+if cc -fsanitize=thread "$probe_dir/p.c" -o "$probe_dir/p" 2>/dev/null &&
+        ! "$probe_dir/p" >/dev/null 2>&1; then
     echo "tsan.sh: this kernel's ASLR breaks TSan; running the tests under setarch -R"
     run=(setarch "$(uname -m)" -R)
 fi
+rm -rf "$probe_dir"
 
 start=$SECONDS
 set +e

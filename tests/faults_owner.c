@@ -85,6 +85,10 @@ static void owner_main(int wfd, enum how how)
 static void run(enum how how)
 {
     faults_phase(names[how]);
+    static double t_start;
+    if (t_start == 0)
+        t_start = faults_now_ms();
+    fprintf(stderr, "[%.0f ms] %s\n", faults_now_ms() - t_start, names[how]);
     int p[2];
     ASSERT_EQ(pipe(p), 0);
     pid_t owner = fork();

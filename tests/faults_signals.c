@@ -39,7 +39,9 @@ static volatile sig_atomic_t alarms;
 static void on_alarm(int sig)
 {
     (void)sig;
+    int saved = errno;
     alarms++;
+    errno = saved;
 }
 
 static void itimer_1ms(int on)
