@@ -27,8 +27,11 @@ build="$(cd "$build" && pwd)"
 # fork_orphans and faults_owner (a process that exits with a pool open: under
 # valgrind, exiting with the fork backend's arena still mapped, a reservation
 # the size of RAM + swap, takes minutes; they test process lifetimes, not
-# memory).
-regex="${2:-^(unit_.*|fork_(atomics|death|kernels|opencl|refuse|workers)|faults_(death|input|signals|timeout)|threads_maps|opencl_backend_smoke)$}"
+# memory); fork_death and faults_death (a worker that faults under valgrind
+# is held by valgrind's own fatal-signal handling, leak check included, and
+# its death reaches the pool late or as another signal, so their timing and
+# signal-name checks do not hold there).
+regex="${2:-^(unit_.*|fork_(atomics|kernels|opencl|refuse|workers)|faults_(input|signals|timeout)|threads_maps|opencl_backend_smoke)$}"
 logs="$build/valgrind"
 rm -rf "$logs"
 mkdir -p "$logs"
