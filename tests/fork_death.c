@@ -2,7 +2,9 @@
  * Workers that die and maps that never end: a kernel that dereferences NULL
  * for one item fails its map with CLPOOL_EWORKER naming the signal, the pid
  * and the kernel; a kernel that loops forever fails with CLPOOL_ETIMEDOUT
- * under a time limit; a worker killed from outside while idle is replaced.
+ * under a time limit; a worker killed from outside while idle is replaced;
+ * a crash in a later chunk of a chunked map names the item range by absolute
+ * item numbers.
  * After each, the next map works and no zombie or extra child is left.
  */
 #include "task.h"
@@ -116,6 +118,48 @@ static void test_segv(void)
     ASSERT_EQ(proc_children(NULL, 0), 0);
 }
 
+/* Host arrays over CLPOOL_MAX_CHUNK_BYTES run in chunks (map_window): a
+ * crash in a later chunk names the range it hit in the map's own item
+ * numbers, not the chunk's, and the chunks before it delivered their items. */
+static void test_chunked_segv(void)
+{
+    ASSERT_EQ(setenv("CLPOOL_MAX_CHUNK_BYTES", "65536", 1), 0);
+    clpool *pool = open_pool(0);
+    clpool_program *prog;
+    clpool_kernel *crash;
+    ASSERT_OK(pool, clpool_program_source(pool, source, NULL, &prog));
+    ASSERT_OK(pool, clpool_kernel_get(prog, "crash", &crash));
+
+    /* 16384 items a chunk: bad is in the tenth, [147456, 163840). */
+    const size_t n = 200000, bad = 150001, per_chunk = 65536 / sizeof(uint32_t);
+    uint32_t *out = calloc(n, sizeof *out);
+    ASSERT(out != NULL);
+    ASSERT_STATUS(pool, CLPOOL_MAP(crash, n, clpool_out(out, sizeof *out), clpool_u32((uint32_t)bad)),
+                  CLPOOL_EWORKER);
+    const char *msg = clpool_errmsg(pool);
+    fprintf(stderr, "chunked: %s\n", msg);
+    ASSERT_STR_CONTAINS(msg, "SIGSEGV");
+    ASSERT_STR_CONTAINS(msg, "kernel 'crash'");
+    const char *items = strstr(msg, "items [");
+    ASSERT(items != NULL);
+    size_t lo = 0, hi = 0;
+    ASSERT_EQ(sscanf(items, "items [%zu, %zu)", &lo, &hi), 2);
+    if (!(lo <= bad && bad < hi && lo >= bad / per_chunk * per_chunk &&
+          hi <= (bad / per_chunk + 1) * per_chunk))
+        FAIL_("the message names items [%zu, %zu), not a range of item %zu's chunk", lo, hi, bad);
+    for (size_t i = 0; i < bad / per_chunk * per_chunk; i++)
+        if (out[i] != (uint32_t)i)
+            FAIL_("item %zu, in a chunk before the crash, holds %u", i, out[i]);
+
+    check_children();
+    check_good_map(pool, crash, n); /* chunked too, and whole again */
+    free(out);
+    clpool_program_free(prog);
+    clpool_close(pool);
+    ASSERT_EQ(unsetenv("CLPOOL_MAX_CHUNK_BYTES"), 0);
+    ASSERT_EQ(proc_children(NULL, 0), 0);
+}
+
 static void test_timeout(void)
 {
     clpool *pool = open_pool(200);
@@ -180,6 +224,7 @@ static void test_killed_idle(void)
 int main(void)
 {
     test_segv();
+    test_chunked_segv();
     test_timeout();
     test_killed_idle();
     return 0;

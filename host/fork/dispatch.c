@@ -252,9 +252,12 @@ static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
         *used = *used + (size_t)r < len ? *used + (size_t)r : len;
 }
 
+/* Messages name absolute items: job->first is added to the job's own
+ * counters (the workers' begin and end already include it). */
 static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clpool__fork_job *job,
-                      uint32_t gen, size_t n, const struct failure *f)
+                      uint32_t gen, const struct failure *f)
 {
+    size_t n = job->n, first = job->first;
     char msg[1024];
     size_t used = 0;
     if (f->status == CLPOOL_ETIMEDOUT) {
@@ -280,7 +283,8 @@ static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clp
         if (listed > 4)
             append(msg, sizeof msg, &used, " and %u more", listed - 4);
         if (next < n)
-            append(msg, sizeof msg, &used, "; not started: items [%zu, %zu)", next, n);
+            append(msg, sizeof msg, &used, "; not started: items [%zu, %zu)", first + next,
+                   first + n);
         append(msg, sizeof msg, &used, "; the workers running it were killed");
     } else if (f->worker != UINT32_MAX) {
         append(msg, sizeof msg, &used, "worker %u (pid %ld) %s while running ", f->worker,
@@ -309,7 +313,12 @@ static int ensure_workers(struct clpool__fork_pool *fp)
                : clpool__error(fp->pool, CLPOOL_EWORKER, "fork backend: no worker processes");
 }
 
-int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+/* Runs items [first, first+count) of a map of global items. shift[i] (NULL:
+ * all 0) moves buffer argument i's pointer back by that many bytes, so that
+ * a window buffer holding elements [first, first+count) of a host array is
+ * indexed by absolute item numbers. */
+static int run_map(clpool_kernel *k, size_t first, size_t count, size_t global,
+                   const clpool_arg *args, const size_t *shift, size_t nargs)
 {
     clpool *pool = k->prog->pool;
     struct clpool__fork_pool *fp = pool->impl;
@@ -326,11 +335,17 @@ int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t 
     struct clpool__fork_job *job = clpool__fork_job_begin(fp, &gen);
     job->cmd = FORK_CMD_MAP;
     job->kslot = fk->kslot;
-    job->n = n;
+    job->n = count;
+    job->first = first;
+    job->global = global;
     size_t off = 0;
     for (size_t i = 0; i < nargs; i++) {
         if (args[i].kind == CLPOOL_ARG_BUFFER) {
-            job->argv[i] = args[i].buf->impl;
+            /* Through uintptr_t: the shifted pointer may lie before the
+             * buffer (outside any object), which pointer arithmetic may not
+             * express; the kernel only touches bytes inside the buffer. */
+            uintptr_t p = (uintptr_t)args[i].buf->impl;
+            job->argv[i] = (void *)(p - (shift != NULL ? shift[i] : 0));
             continue;
         }
         size_t size = args[i].size;
@@ -353,7 +368,20 @@ int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t 
     status = wait_done(fp, gen, deadline, 0, &f);
     if (status == CLPOOL_OK)
         return CLPOOL_OK;
-    return map_failed(fp, k, job, gen, n, &f);
+    return map_failed(fp, k, job, gen, &f);
+}
+
+int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+{
+    return run_map(k, 0, n, n, args, NULL, nargs);
+}
+
+/* Native kernels take any pointer, so every kernel runs in windows: no
+ * wrapper is needed and CLPOOL__ENOWINDOW is never returned. */
+int clpool__fork_map_window(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                            const clpool_arg *args, const size_t *shift, size_t nargs)
+{
+    return run_map(k, begin, count, global_size, args, shift, nargs);
 }
 
 static const char *command_word(uint32_t cmd)

@@ -10,7 +10,7 @@
  *   - the control block (struct clpool__fork_ctl), through which the parent
  *     hands out jobs and the workers report back.
  *
- * Jobs. A job is a map (run items [0, n) of a kernel) or a command that every
+ * Jobs. A job is a map (run items [first, first+n) of a kernel) or a command that every
  * worker carries out once (load a program, resolve a kernel, unload, exit).
  * The parent writes a job into one of FORK_SLOTS slots, then publishes its
  * generation number in ctl->gen; workers spin briefly on ctl->gen and then
@@ -74,6 +74,11 @@ struct clpool__fork_job {
     uint32_t nworkers; /* live workers when published: chunk sizes, acks */
     uint32_t pslot, kslot;
     size_t n;          /* maps: items; commands: acks expected */
+    /* Maps: the kernel runs items [first, first+n) of a map of global items
+     * (a chunk of a bigger map, host/chunk.c; a whole map has first 0 and
+     * global n). Claims and done count from 0 to n: only the call into the
+     * kernel and the ranges shown to the parent are offset by first. */
+    size_t first, global;
     void *argv[FORK_MAX_ARGS];
     char path[PATH_MAX];
     char name[FORK_NAME_MAX];
@@ -91,7 +96,8 @@ struct clpool__fork_wshared {
     alignas(FORK_LINE) _Atomic uint32_t cur;
     _Atomic uint32_t sleeping;  /* counted in ctl->sleepers */
     _Atomic uint32_t ready;     /* startup finished: WORKER_READY or WORKER_FAILED */
-    /* The chunk being run, for the message if the worker dies in it. */
+    /* The chunk being run, for the message if the worker dies in it; absolute
+     * item numbers (job->first added). */
     _Atomic size_t begin, end;
     /* The last command's outcome: 0 or -1 with err set. */
     int status;
@@ -246,8 +252,10 @@ void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_
  * CLPOOL_OK each worker's outcome is in ctl->w[i].status / err. */
 int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
                          uint32_t kslot, const char *text);
-/* The map slot. */
+/* The map and map_window slots: one path, a map being its own single window. */
 int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+int clpool__fork_map_window(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                            const clpool_arg *args, const size_t *shift, size_t nargs);
 
 /* -------------------------------------------------------------- programs.c */
 

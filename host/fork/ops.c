@@ -157,4 +157,5 @@ const struct clpool__backend_ops clpool__fork_ops = {
     .buffer_write = fork_buffer_write,
     .buffer_read = fork_buffer_read,
     .map = clpool__fork_map,
+    .map_window = clpool__fork_map_window,
 };
