@@ -26,11 +26,34 @@ static void program_destroy(clpool_program *prog)
     free(prog);
 }
 
+/* Refuses a -D or -I with nothing after it before any backend sees it: PoCL
+ * 3.1 crashes in clBuildProgram on a trailing "-I". */
+static int check_options(clpool *pool, const char *options)
+{
+    if (options == NULL)
+        return CLPOOL_OK;
+    const char *p = options;
+    while (*p != '\0') {
+        p += strspn(p, " \t\r\n");
+        size_t len = strcspn(p, " \t\r\n");
+        if (len == 2 && p[0] == '-' && (p[1] == 'D' || p[1] == 'I') &&
+            p[len + strspn(p + len, " \t\r\n")] == '\0')
+            return clpool__error(pool, CLPOOL_EBUILD, "build option '%.2s' needs a value after it",
+                                 p);
+        p += len;
+    }
+    return CLPOOL_OK;
+}
+
 /* Takes ownership of source. */
 static int program_build(clpool *pool, char *source, const char *path, const char *options,
                          clpool_program **out)
 {
-    int status;
+    int status = check_options(pool, options);
+    if (status != CLPOOL_OK) {
+        free(source);
+        return status;
+    }
     clpool_program *prog = calloc(1, sizeof *prog);
     if (prog == NULL) {
         free(source);
