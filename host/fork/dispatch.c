@@ -45,6 +45,11 @@ struct failure {
     pid_t pid;
     char how[160];
     size_t begin, end;
+    /* The first worker seen dead outside the job: named when no worker is
+     * left to run it. */
+    uint32_t idle_worker; /* UINT32_MAX if none */
+    pid_t idle_pid;
+    char idle_how[160];
 };
 
 /* Waits until worker i is no longer inside job old. */
@@ -146,6 +151,10 @@ static void look_at(struct clpool__fork_pool *fp, uint32_t i, uint32_t gen, int 
         snprintf(f->how, sizeof f->how, "%s", how);
         f->begin = begin;
         f->end = end;
+    } else if (f->idle_worker == UINT32_MAX) {
+        f->idle_worker = i;
+        f->idle_pid = fp->workers[i].pid;
+        snprintf(f->idle_how, sizeof f->idle_how, "%s", how);
     }
 }
 
@@ -158,6 +167,7 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
     struct clpool__fork_ctl *ctl = fp->ctl;
     f->status = CLPOOL_OK;
     f->worker = UINT32_MAX;
+    f->idle_worker = UINT32_MAX;
     /* While the workers start on the job, look at one of them: a worker
      * killed from outside while idle is noticed within nworkers maps even
      * when no map is long enough to reach the slices below. */
@@ -293,6 +303,10 @@ static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clp
             append(msg, sizeof msg, &used, "items [%zu, %zu) of ", f->begin, f->end);
         append(msg, sizeof msg, &used, "kernel '%s'; the workers still running it were killed",
                k->name);
+    } else if (f->idle_worker != UINT32_MAX) {
+        append(msg, sizeof msg, &used,
+               "worker %u (pid %ld) %s while idle, and no worker was left to run kernel '%s'",
+               f->idle_worker, (long)f->idle_pid, f->idle_how, k->name);
     } else {
         append(msg, sizeof msg, &used, "kernel '%s': every worker process has died", k->name);
     }
