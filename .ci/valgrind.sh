@@ -23,6 +23,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: $0 BUILD_DIR [TEST_REGEX]}"
 build="$(cd "$build" && pwd)"
+# Also left out: fork_opencl and fork_refuse (each over two minutes under valgrind,
+# spawning compilers and loading PoCL; the ASan pass covers them).
 # Left out by default: fork_buffers and fork_sizes (gigabyte buffers), and
 # fork_orphans and faults_owner (a process that exits with a pool open: under
 # valgrind, exiting with the fork backend's arena still mapped, a reservation
@@ -34,7 +36,7 @@ build="$(cd "$build" && pwd)"
 # under valgrind is minutes of signal delivery, and it tests signals, not
 # memory); unit_native (under valgrind a spawn of a missing compiler
 # reports exit status 127 instead of the exec error the test expects).
-regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|opencl|refuse|workers)|faults_(input|timeout)|threads_maps|opencl_backend_smoke)$}"
+regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|workers)|faults_(input|timeout)|threads_maps|opencl_backend_smoke)$}"
 logs="$build/valgrind"
 rm -rf "$logs"
 mkdir -p "$logs"
