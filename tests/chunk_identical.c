@@ -198,12 +198,79 @@ static void wide(clpool *pool)
     clpool_program_free(prog);
 }
 
+/* nbody: every item reads every body, so the bodies stay in buffers and
+ * only the outputs are host arrays (chunked). */
+static void nbody(clpool *pool)
+{
+    clpool_program *prog;
+    clpool_kernel *k = kernel(pool, "nbody.cl", "nbody", &prog);
+    const size_t n = 70001; /* 280 KB per output: with 64 KiB chunks, five */
+    float *in[4], *out[2][3];
+    clpool_buffer *b[4];
+    for (int a = 0; a < 4; a++) {
+        in[a] = xmalloc(n * 4);
+        for (size_t i = 0; i < n; i++)
+            in[a][i] = a == 3 ? 1.0f + (float)(i % 7) : (float)((i * (a + 3)) % 1009) / 1009.0f;
+        ASSERT_OK(pool, clpool_buffer_new(pool, n * 4, &b[a]));
+        ASSERT_OK(pool, clpool_buffer_write(b[a], 0, in[a], n * 4));
+    }
+    /* Only the first 512 bodies pull, to keep the O(n * count) work small. */
+    for (int on = 0; on <= 1; on++) {
+        for (int c = 0; c < 3; c++)
+            out[on][c] = xmalloc(n * 4);
+        if (on)
+            ASSERT_EQ(setenv(CHUNK_ENV, "65536", 1), 0);
+        else
+            chunked(0);
+        ASSERT_OK(pool, CLPOOL_MAP(k, n, clpool_buf(b[0]), clpool_buf(b[1]), clpool_buf(b[2]),
+                                   clpool_buf(b[3]), clpool_out(out[on][0], 4),
+                                   clpool_out(out[on][1], 4), clpool_out(out[on][2], 4),
+                                   clpool_u32(512), clpool_f32(0.01f)));
+    }
+    chunked(0);
+    same_bytes("nbody ax", out[0][0], out[1][0], n * 4);
+    same_bytes("nbody ay", out[0][1], out[1][1], n * 4);
+    same_bytes("nbody az", out[0][2], out[1][2], n * 4);
+    for (int a = 0; a < 4; a++) {
+        clpool_buffer_free(b[a]);
+        free(in[a]);
+    }
+    for (int on = 0; on <= 1; on++)
+        for (int c = 0; c < 3; c++)
+            free(out[on][c]);
+    clpool_program_free(prog);
+}
+
+/* histogram has no elementwise array (its bins are a buffer every item
+ * writes), so there is nothing to chunk: the same counts either way. */
+static void histogram(clpool *pool)
+{
+    clpool_program *prog;
+    clpool_kernel *k = kernel(pool, "histogram.cl", "histogram", &prog);
+    uint32_t bins[2][256];
+    for (int on = 0; on <= 1; on++) {
+        chunked(on);
+        clpool_buffer *b;
+        memset(bins[on], 0, sizeof bins[on]);
+        ASSERT_OK(pool, clpool_buffer_new(pool, sizeof bins[on], &b));
+        ASSERT_OK(pool, clpool_buffer_write(b, 0, bins[on], sizeof bins[on]));
+        ASSERT_OK(pool, CLPOOL_MAP(k, 300007, clpool_buf(b), clpool_u32(3), clpool_u32(4)));
+        ASSERT_OK(pool, clpool_buffer_read(b, 0, bins[on], sizeof bins[on]));
+        clpool_buffer_free(b);
+    }
+    chunked(0);
+    same_bytes("histogram", bins[0], bins[1], sizeof bins[0]);
+    clpool_program_free(prog);
+}
+
 static void all(clpool *pool)
 {
     fprintf(stderr, "%s\n", clpool_describe(pool));
     saxpy(pool);
     mandelbrot(pool);
     blackscholes(pool);
+    nbody(pool);
+    histogram(pool);
     wide(pool);
     clpool_close(pool);
 }

@@ -68,7 +68,10 @@ static clpool_kernel *open_saxpy(clpool **pool, clpool_program **prog)
 {
     clpool_config cfg;
     clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_OPENCL;
+    /* OpenCL unless CLPOOL_BACKEND asks for another (fork, for the same
+     * figures on the process pool). */
+    if (getenv("CLPOOL_BACKEND") == NULL)
+        cfg.backend = CLPOOL_OPENCL;
     CHECK(NULL, clpool_open(&cfg, pool));
     CHECK(*pool, clpool_program_file(*pool, CLPOOL_KERNELS_DIR "/saxpy.cl", NULL, prog));
     clpool_kernel *k = NULL;
