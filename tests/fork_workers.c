@@ -9,6 +9,20 @@
 
 #include <time.h>
 
+/* Is this process running under valgrind? Its preload library is mapped. */
+static int under_valgrind(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (f == NULL)
+        return 0;
+    char line[512];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = strstr(line, "vgpreload") != NULL;
+    fclose(f);
+    return found;
+}
+
 static const char source[] =
     "__kernel void square(__global const uint *in, __global uint *out)\n"
     "{\n"
@@ -97,7 +111,10 @@ static void test_no_leftovers(void)
         clpool_close(pool);
         ASSERT_EQ(proc_children(NULL, 0), 0);
         ASSERT_EQ(proc_count_fds(), fds);
-        ASSERT_EQ(proc_count_maps(), maps);
+        /* valgrind maps and unmaps memory of its own in the process, so
+         * the count only means something without it. */
+        if (!under_valgrind())
+            ASSERT_EQ(proc_count_maps(), maps);
     }
 }
 
