@@ -37,6 +37,8 @@ struct clpool {
     char *errmsg;             /* NULL means "" */
     struct clpool_program *programs; /* every live program, for clpool_close */
     struct clpool_buffer *buffers;   /* every live buffer, for clpool_close */
+    struct clpool__async *async;     /* clpool_map_async's queue and thread (async.c);
+                                        NULL until the first async map */
 };
 
 struct clpool_program {
@@ -70,9 +72,6 @@ struct clpool_buffer {
     struct clpool_buffer *prev, *next;
 };
 
-struct clpool_event {
-    int status;               /* the finished map's status */
-};
 
 /* Records a failure on pool (formatted message) and returns status, so that
  * error paths read `return clpool__error(pool, CLPOOL_EINVAL, "...", ...);`.
@@ -107,6 +106,14 @@ void clpool__buffer_destroy(clpool_buffer *buf);
  * array sizes for n items) and records a message naming the kernel and the
  * parameter on failure. */
 int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+
+/* A map with the pool's lock held: what clpool_map runs, and what the async
+ * thread runs for clpool_map_async (map.c). */
+int clpool__map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+
+/* Stops the pool's async thread after the map it is running, and frees
+ * every event not waited for (async.c). The pool's lock is not held. */
+void clpool__async_stop(clpool *pool);
 
 /* Heap copies; NULL on allocation failure (or for a NULL s in strdup). */
 char *clpool__strdup(const char *s);

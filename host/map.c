@@ -68,20 +68,18 @@ static int unstage_outputs(clpool_kernel *k, size_t n, const clpool_arg *args, s
     return CLPOOL_OK;
 }
 
-static int map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
-
 int clpool_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
 {
     if (k == NULL)
         return CLPOOL_EINVAL;
     clpool *pool = k->prog->pool;
     pthread_mutex_lock(&pool->lock);
-    int status = map_locked(k, n, args, nargs);
+    int status = clpool__map_locked(k, n, args, nargs);
     pthread_mutex_unlock(&pool->lock);
     return status;
 }
 
-static int map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+int clpool__map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
 {
     clpool *pool = k->prog->pool;
     int status = clpool__args_check(k, n, args, nargs);
@@ -137,30 +135,5 @@ free_arrays:
         free(run);
     if (temps != stack_temps)
         free(temps);
-    return status;
-}
-
-int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
-                     clpool_event **ev)
-{
-    if (ev == NULL)
-        return CLPOOL_EINVAL;
-    *ev = NULL;
-    clpool_event *e = malloc(sizeof *e);
-    if (e == NULL)
-        return CLPOOL_ENOMEM;
-    /* Until maps overlap, the map runs now and its status waits in the
-     * event: callers already get the contract they will keep. */
-    e->status = clpool_map(k, n, args, nargs);
-    *ev = e;
-    return CLPOOL_OK;
-}
-
-int clpool_wait(clpool_event *ev)
-{
-    if (ev == NULL)
-        return CLPOOL_EINVAL;
-    int status = ev->status;
-    free(ev);
     return status;
 }

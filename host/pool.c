@@ -190,6 +190,7 @@ void clpool_close(clpool *pool)
 {
     if (pool == NULL)
         return;
+    clpool__async_stop(pool);
     while (pool->programs != NULL)
         clpool_program_free(pool->programs);
     while (pool->buffers != NULL)

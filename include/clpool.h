@@ -277,12 +277,26 @@ CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map(clpool_kernel *k, size_t n, const 
 #endif
 
 /*
- * Starts a map and returns at once with *ev set; clpool_wait(ev) returns the
- * map's status and frees ev. Every event must be waited for exactly once.
- * Host arrays given to an async map must stay valid, and must not be touched,
- * until its wait returns. A map's error (argument errors included) comes back
- * from its own wait. The current implementation runs the map before
- * returning; the contract above is what programs may rely on.
+ * Starts a map and returns at once with *ev set; clpool_wait(ev) blocks until
+ * that map has finished, returns its status, and frees ev. Every event must
+ * be waited for exactly once, in any order, from any thread.
+ *
+ * The pool runs its async maps one after another, in the order they were
+ * started, on a thread of its own (started at the first async map, stopped
+ * by clpool_close), while the caller goes on: several maps may be in flight
+ * on one pool. A blocking call on the same pool (clpool_map, a buffer copy)
+ * waits for the map the thread is running, not for the queue.
+ *
+ * The arguments are checked and copied at once: args and clpool_scalar's
+ * bytes need not outlive the call. What they point to does: host arrays
+ * must stay valid, and untouched, until the map's wait returns, and the
+ * kernel, its program and every buffer the map uses must not be freed
+ * before then. A map's error (argument errors included) comes back from its
+ * own wait, with its message in clpool_errmsg() after that wait; the other
+ * maps are unaffected. clpool_close drops maps not yet started and frees
+ * every event not waited for.
+ * clpool_map_async itself fails only for a NULL k or ev (CLPOOL_EINVAL) or
+ * when the event or the thread cannot be made (*ev is then NULL).
  */
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args,
                                       size_t nargs, clpool_event **ev);

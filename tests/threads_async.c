@@ -1,8 +1,11 @@
 /*
  * Several clpool_map_async in flight, chunked (CLPOOL_MAX_CHUNK_BYTES forces
  * chunks), waited for in reverse order; one has a bad argument, and its
- * error comes back from its own wait while the others succeed. Fork first
- * (no process that has initialised OpenCL may fork), then OpenCL.
+ * error comes back from its own wait, with its message, while the others
+ * succeed. A blocking map runs between them; a scalar's bytes die right
+ * after the call that passed them; a pool is closed with maps in flight and
+ * never waited for (the sanitizer and valgrind jobs see any leak). Fork
+ * first (no process that has initialised OpenCL may fork), then OpenCL.
  */
 #include "task.h"
 
@@ -21,6 +24,44 @@ static clpool *open_or_null(clpool_backend backend)
     if (rc != CLPOOL_OK)
         FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
     return pool;
+}
+
+/* clpool_scalar's bytes need not outlive the call: they are overwritten
+ * right after it, before the map can have run. */
+static void scalar_bytes_copied(clpool *pool, clpool_kernel *k, const float *x, size_t n)
+{
+    float *y = calloc(n, sizeof *y);
+    ASSERT(y != NULL);
+    float a = 2.0f;
+    clpool_event *ev = NULL;
+    ASSERT_OK(pool, clpool_map_async(k, n,
+                                     (const clpool_arg[]){clpool_scalar(&a, sizeof a),
+                                                          clpool_in(x, 4), clpool_inout(y, 4)},
+                                     3, &ev));
+    a = -100.0f;
+    ASSERT_OK(pool, clpool_wait(ev));
+    for (size_t i = 0; i < n; i++)
+        if (y[i] != 2.0f * x[i])
+            FAIL_("item %zu: %g, want %g", i, y[i], 2.0f * x[i]);
+    free(y);
+}
+
+/* Maps still queued or running when the pool closes: close waits for the
+ * running one, drops the rest, and frees every event. The arrays outlive
+ * the close, as the contract asks. */
+static void in_flight_at_close(clpool *pool, clpool_kernel *k, size_t n)
+{
+    float *x = calloc(n, sizeof *x), *y = calloc(n, sizeof *y);
+    ASSERT(x != NULL && y != NULL);
+    clpool_event *ev;
+    for (int m = 0; m < MAPS; m++)
+        ASSERT_OK(pool, clpool_map_async(k, n,
+                                         (const clpool_arg[]){clpool_f32(1.0f), clpool_in(x, 4),
+                                                              clpool_inout(y, 4)},
+                                         3, &ev));
+    clpool_close(pool);
+    free(x);
+    free(y);
 }
 
 static void run(clpool *pool)
@@ -59,10 +100,22 @@ static void run(clpool *pool)
         }
         ASSERT(ev[m] != NULL);
     }
+    /* A blocking map while the others are in flight: it neither waits for
+     * the queue's end nor sees the bad map's message. */
+    float *z = malloc(n * sizeof *z);
+    ASSERT(z != NULL);
+    for (size_t i = 0; i < n; i++)
+        z[i] = 1.0f;
+    ASSERT_OK(pool, CLPOOL_MAP(k, n, clpool_f32(3.0f), clpool_in(x, 4), clpool_inout(z, 4)));
+    ASSERT_EQ(strcmp(clpool_errmsg(pool), ""), 0);
+    for (size_t i = 0; i < n; i++)
+        ASSERT(z[i] == 3.0f * x[i] + 1.0f);
+    free(z);
     for (int m = MAPS - 1; m >= 0; m--) {
         int rc = clpool_wait(ev[m]);
         if (m == BAD) {
             ASSERT_EQ(rc, CLPOOL_EARG);
+            ASSERT_STR_CONTAINS(clpool_errmsg(pool), "saxpy");
             for (size_t i = 0; i < n; i += 997)
                 ASSERT(y[m][i] == (float)m);
         } else {
@@ -74,9 +127,9 @@ static void run(clpool *pool)
         }
         free(y[m]);
     }
+    scalar_bytes_copied(pool, k, x, n);
     free(x);
-    clpool_program_free(prog);
-    clpool_close(pool);
+    in_flight_at_close(pool, k, n);
 }
 
 int main(void)
