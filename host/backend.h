@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-/* map_window's answer for a kernel it cannot run in windows (its wrapper
+/* window_start's answer for a kernel it cannot run in windows (its wrapper
  * did not build, say). Internal: the core never returns it to a caller. */
 #define CLPOOL__ENOWINDOW (-1000)
 
@@ -36,8 +36,8 @@ struct clpool__backend_ops {
      * short-lived child and reads its answer through a pipe. */
     int probe_in_child;
 
-    /* Opens the backend for pool according to pool->cfg: sets pool->impl and
-     * pool->max_alloc and writes what runs the maps into desc
+    /* Opens the backend for pool according to pool->cfg: sets pool->impl,
+     * pool->max_alloc and pool->chunk_overlap, and writes what runs the maps into desc
      * ("PoCL CPU device (Portable Computing Language, OpenCL 3.0 PoCL 3.1)"). */
     int (*open)(clpool *pool, char *desc, size_t desclen);
 
@@ -70,21 +70,37 @@ struct clpool__backend_ops {
      * into buffers. pool->cfg.timeout_ms, if nonzero, bounds the call. */
     int (*map)(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
 
-    /* One chunk of a map too big for whole buffers (host/chunk.c). Runs k for
-     * the items [begin, begin+count), count > 0, with get_global_id(0)
-     * absolute (begin..begin+count-1) and, where the backend can, with
-     * get_global_size(0) == global_size. args are as for map; for argument p,
-     * shift[p] is the number of bytes by which the kernel's view of that
-     * buffer starts before the buffer: the kernel's pointer is the buffer's
-     * address minus shift[p], so element i (at byte i*elem) lands at byte
-     * i*elem - shift[p] of the buffer. shift is begin*elem for a host array's
-     * window and 0 for a whole buffer and for scalars. The kernel only
-     * touches elements [begin, begin+count) of a windowed array. NULL: the
-     * backend cannot chunk, and a host array over max_alloc is refused.
-     * CLPOOL__ENOWINDOW (no message recorded): this kernel cannot run in
-     * windows and nothing ran; the core then maps it whole if it can. */
-    int (*map_window)(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
-                      const clpool_arg *args, const size_t *shift, size_t nargs);
+    /* One chunk of a map too big for whole buffers (host/chunk.c), in two
+     * halves: window_start launches k for the items [begin, begin+count),
+     * count > 0, and returns without waiting; window_wait(k) waits for it and
+     * returns its status. One window is in flight per pool at a time, and
+     * pool->cfg.timeout_ms as it was at window_start bounds it.
+     *
+     * get_global_id(0) is absolute (begin..begin+count-1) and, where the
+     * backend can, get_global_size(0) == global_size. args are as for map;
+     * for argument p, shift[p] is the number of bytes by which the kernel's
+     * view of that buffer starts before the buffer: the kernel's pointer is
+     * the buffer's address minus shift[p], so element i (at byte i*elem)
+     * lands at byte i*elem - shift[p] of the buffer. shift is begin*elem for
+     * a host array's window and 0 for a whole buffer and for scalars. The
+     * kernel only touches elements [begin, begin+count) of a windowed array.
+     *
+     * NULL: the backend cannot chunk, and a host array over max_alloc is
+     * refused. CLPOOL__ENOWINDOW from window_start (no message recorded):
+     * this kernel cannot run in windows and nothing ran; the core then maps
+     * it whole if it can. Any failure of window_start leaves nothing to
+     * wait for. */
+    int (*window_start)(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                        const clpool_arg *args, const size_t *shift, size_t nargs);
+    int (*window_wait)(clpool_kernel *k);
+
+    /* Blocking copies, as buffer_write and buffer_read, that the core makes
+     * between window_start and window_wait to fill the next chunk's windows
+     * and empty the last one's, so that transfers overlap compute. They
+     * touch only buffers the window in flight does not use, and must not
+     * wait for it (OpenCL: a second queue). Set wherever window_start is. */
+    int (*xfer_write)(clpool_buffer *buf, size_t off, const void *src, size_t len);
+    int (*xfer_read)(clpool_buffer *buf, size_t off, void *dst, size_t len);
 };
 
 /* The backends. Which are compiled in is decided in one place: the list in

@@ -1,7 +1,9 @@
 /*
  * Maps whose host arrays are bigger than one buffer should be: the items are
  * run in chunks, each host array passing through a window buffer that holds
- * one chunk's elements (backend slot map_window).
+ * one chunk's elements (backend slots window_start and window_wait), and,
+ * where the backend says it pays, the copies of the next and last chunks
+ * overlap the running one.
  */
 #ifndef CLPOOL_CHUNK_H
 #define CLPOOL_CHUNK_H
@@ -23,8 +25,13 @@
  * CLPOOL__CHUNK_DEFAULT_BYTES; never more than pool->max_alloc. */
 size_t clpool__chunk_limit(const clpool *pool);
 
+/* Whether a chunked map overlaps its copies with the running chunk:
+ * CLPOOL_CHUNK_OVERLAP=1 or 0 if set (read now, like the limit), else the
+ * backend's choice, pool->chunk_overlap. */
+int clpool__chunk_overlap(const clpool *pool);
+
 /* Runs k over [0, n) in chunks of at most limit bytes per host array
- * (args checked, host arrays present, pool->ops->map_window set).
+ * (args checked, host arrays present, pool->ops->window_start set).
  * CLPOOL__ENOWINDOW: the backend cannot run k in windows, and nothing
  * reached the host arrays; the caller maps whole instead. */
 int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,

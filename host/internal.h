@@ -32,6 +32,9 @@ struct clpool {
     char *cfg_device;
     char *cfg_cache_dir;
     size_t max_alloc;         /* largest single buffer the backend can make */
+    int chunk_overlap;        /* set by the backend's open: whether a chunked map's
+                                 copies should overlap its running chunk by default
+                                 (chunk.c; CLPOOL_CHUNK_OVERLAP overrides) */
     clpool__cache cache;
     char *describe;
     char *errmsg;             /* NULL means "" */

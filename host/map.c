@@ -92,7 +92,7 @@ int clpool__map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_
             has_host_arrays = 1;
     if (!has_host_arrays)
         return pool->ops->map(k, n, args, nargs);
-    if (pool->ops->map_window != NULL && k->sig != NULL && clpool__window_wrappable(k->sig)) {
+    if (pool->ops->window_start != NULL && k->sig != NULL && clpool__window_wrappable(k->sig)) {
         /* Chunked only when a host array is over the limit: every other map
          * takes the whole-buffer path below, unchanged. */
         size_t limit = clpool__chunk_limit(pool);

@@ -114,6 +114,13 @@ typedef struct clpool_config {
  *                      in one buffer (see clpool_map; default 4 MiB, never
  *                      more than the device's largest allocation);
  *                      unparseable or 0: ignored
+ *   CLPOOL_CHUNK_OVERLAP   1: a chunked map copies the next chunk in and the
+ *                      last one out while a chunk runs (two windows per
+ *                      host array); 0: one chunk after another. Unset: 1 on
+ *                      an OpenCL device with memory of its own (a GPU), 0
+ *                      on a CPU device and on the fork backend, where the
+ *                      copies and the kernel share the same memory and
+ *                      overlapping them measured slower
  * Unparseable values are ignored here; clpool_open() reports them with
  * CLPOOL_EINVAL. The strings in *cfg point into the environment and must not
  * be freed.

@@ -4,6 +4,9 @@
  * (odd sizes, so the last chunk is short), on the fork backend (opened
  * first: no process that has initialised OpenCL may fork) and on OpenCL.
  * One case passes a clpool_buf beside host arrays, whole to every chunk.
+ * Everything runs twice: chunks one after another, and with their copies
+ * overlapping the running chunk (CLPOOL_CHUNK_OVERLAP), whichever the
+ * backend would pick by itself.
  */
 #include "task.h"
 
@@ -266,12 +269,16 @@ static void histogram(clpool *pool)
 static void all(clpool *pool)
 {
     fprintf(stderr, "%s\n", clpool_describe(pool));
-    saxpy(pool);
-    mandelbrot(pool);
-    blackscholes(pool);
-    nbody(pool);
-    histogram(pool);
-    wide(pool);
+    for (int overlap = 0; overlap <= 1; overlap++) {
+        ASSERT_EQ(setenv("CLPOOL_CHUNK_OVERLAP", overlap ? "1" : "0", 1), 0);
+        saxpy(pool);
+        mandelbrot(pool);
+        blackscholes(pool);
+        nbody(pool);
+        histogram(pool);
+        wide(pool);
+    }
+    ASSERT_EQ(unsetenv("CLPOOL_CHUNK_OVERLAP"), 0);
     clpool_close(pool);
 }
 

@@ -135,6 +135,9 @@ static void run(clpool *pool)
 int main(void)
 {
     ASSERT_EQ(setenv("CLPOOL_MAX_CHUNK_BYTES", "1048576", 1), 0);
+    /* The async thread runs overlapped chunks: copies on the caller's side
+     * while the chunk runs (under TSan and valgrind in CI). */
+    ASSERT_EQ(setenv("CLPOOL_CHUNK_OVERLAP", "1", 1), 0);
     int ran = 0;
     clpool *pool = open_or_null(CLPOOL_FORK);
     if (pool != NULL)

@@ -327,12 +327,13 @@ static int ensure_workers(struct clpool__fork_pool *fp)
                : clpool__error(fp->pool, CLPOOL_EWORKER, "fork backend: no worker processes");
 }
 
-/* Runs items [first, first+count) of a map of global items. shift[i] (NULL:
- * all 0) moves buffer argument i's pointer back by that many bytes, so that
- * a window buffer holding elements [first, first+count) of a host array is
- * indexed by absolute item numbers. */
-static int run_map(clpool_kernel *k, size_t first, size_t count, size_t global,
-                   const clpool_arg *args, const size_t *shift, size_t nargs)
+/* Starts items [first, first+count) of a map of global items and returns
+ * once they are published; finish_map waits for them. shift[i] (NULL: all
+ * 0) moves buffer argument i's pointer back by that many bytes, so that a
+ * window buffer holding elements [first, first+count) of a host array is
+ * indexed by absolute item numbers. On success the map is fp->flight. */
+static int start_map(clpool_kernel *k, size_t first, size_t count, size_t global,
+                     const clpool_arg *args, const size_t *shift, size_t nargs)
 {
     clpool *pool = k->prog->pool;
     struct clpool__fork_pool *fp = pool->impl;
@@ -374,28 +375,45 @@ static int run_map(clpool_kernel *k, size_t first, size_t count, size_t global,
         off += size;
     }
 
-    uint64_t deadline = 0;
+    fp->flight.k = k;
+    fp->flight.job = job;
+    fp->flight.gen = gen;
+    fp->flight.deadline = 0;
     if (pool->cfg.timeout_ms != 0)
-        deadline = clpool__fork_now_ns() + (uint64_t)pool->cfg.timeout_ms * 1000000u;
+        fp->flight.deadline = clpool__fork_now_ns() + (uint64_t)pool->cfg.timeout_ms * 1000000u;
     clpool__fork_job_publish(fp, job, gen, 1);
+    return CLPOOL_OK;
+}
+
+/* Waits for the map start_map published. */
+static int finish_map(struct clpool__fork_pool *fp)
+{
     struct failure f;
-    status = wait_done(fp, gen, deadline, 0, &f);
+    int status = wait_done(fp, fp->flight.gen, fp->flight.deadline, 0, &f);
     if (status == CLPOOL_OK)
         return CLPOOL_OK;
-    return map_failed(fp, k, job, gen, &f);
+    return map_failed(fp, fp->flight.k, fp->flight.job, fp->flight.gen, &f);
 }
 
 int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
 {
-    return run_map(k, 0, n, n, args, NULL, nargs);
+    int status = start_map(k, 0, n, n, args, NULL, nargs);
+    return status != CLPOOL_OK ? status : finish_map(k->prog->pool->impl);
 }
 
 /* Native kernels take any pointer, so every kernel runs in windows: no
- * wrapper is needed and CLPOOL__ENOWINDOW is never returned. */
-int clpool__fork_map_window(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
-                            const clpool_arg *args, const size_t *shift, size_t nargs)
+ * wrapper is needed and CLPOOL__ENOWINDOW is never returned. While a window
+ * runs, the parent is free: the core copies the next window's inputs into
+ * the arena meanwhile (plain memcpy, made visible by the next publication). */
+int clpool__fork_window_start(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                              const clpool_arg *args, const size_t *shift, size_t nargs)
 {
-    return run_map(k, begin, count, global_size, args, shift, nargs);
+    return start_map(k, begin, count, global_size, args, shift, nargs);
+}
+
+int clpool__fork_window_wait(clpool_kernel *k)
+{
+    return finish_map(k->prog->pool->impl);
 }
 
 static const char *command_word(uint32_t cmd)

@@ -205,6 +205,13 @@ struct clpool__fork_pool {
     uint32_t nprogs;
     struct clpool__fork_kern *kerns;
     uint32_t nkerns;
+    /* The map published and not yet waited for (dispatch.c). */
+    struct {
+        clpool_kernel *k;
+        struct clpool__fork_job *job;
+        uint32_t gen;
+        uint64_t deadline; /* clpool__fork_now_ns() time; 0: no limit */
+    } flight;
 };
 
 /* --------------------------------------------------------------- workers.c */
@@ -252,10 +259,12 @@ void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_
  * CLPOOL_OK each worker's outcome is in ctl->w[i].status / err. */
 int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
                          uint32_t kslot, const char *text);
-/* The map and map_window slots: one path, a map being its own single window. */
+/* The map, window_start and window_wait slots: one path, a map being its own
+ * single window. */
 int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
-int clpool__fork_map_window(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
-                            const clpool_arg *args, const size_t *shift, size_t nargs);
+int clpool__fork_window_start(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                              const clpool_arg *args, const size_t *shift, size_t nargs);
+int clpool__fork_window_wait(clpool_kernel *k);
 
 /* -------------------------------------------------------------- programs.c */
 

@@ -85,6 +85,9 @@ static int fork_open(clpool *pool, char *desc, size_t desclen)
     if (status != CLPOOL_OK)
         goto stop_workers;
     pool->max_alloc = fp->arena.size;
+    /* The parent's copies and the workers' kernels share the CPU's memory:
+     * overlapping them does not pay (see host/chunk.c). */
+    pool->chunk_overlap = 0;
     snprintf(desc, desclen, "fork: %u worker process%s", fp->nworkers,
              fp->nworkers == 1 ? "" : "es");
     return CLPOOL_OK;
@@ -157,5 +160,9 @@ const struct clpool__backend_ops clpool__fork_ops = {
     .buffer_write = fork_buffer_write,
     .buffer_read = fork_buffer_read,
     .map = clpool__fork_map,
-    .map_window = clpool__fork_map_window,
+    .window_start = clpool__fork_window_start,
+    .window_wait = clpool__fork_window_wait,
+    /* Copies never wait for a map: the arena is this process's memory. */
+    .xfer_write = fork_buffer_write,
+    .xfer_read = fork_buffer_read,
 };

@@ -147,6 +147,16 @@ int clpool__cl_open(clpool *pool, char *desc, size_t desclen)
         goto release_context;
     }
 
+    /* A chunked map's copies overlap its kernels only on a device with
+     * memory of its own (see host/chunk.c): on a CPU device, or one that
+     * shares the host's memory, both are the same memory traffic. A device
+     * that cannot say is taken by its type. */
+    cl_bool unified = CL_FALSE;
+    if (clGetDeviceInfo(cl->device, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified,
+                        NULL) != CL_SUCCESS)
+        unified = CL_FALSE;
+    pool->chunk_overlap = !unified && (d->type & CL_DEVICE_TYPE_CPU) == 0;
+
     pool->impl = cl;
     pool->max_alloc = max_alloc > SIZE_MAX ? SIZE_MAX : (size_t)max_alloc;
     snprintf(desc, desclen, "opencl: %s (%s, %s, driver %s)", cl->device_name,
@@ -172,6 +182,8 @@ void clpool__cl_close(clpool *pool)
     /* No clFinish: after a map that timed out the kernel may still run, and
      * close must not wait for it without bound. Releasing the queue flushes
      * it; the runtime frees the queue and context once their commands end. */
+    if (cl->xfer != NULL)
+        (void)clReleaseCommandQueue(cl->xfer);
     (void)clReleaseCommandQueue(cl->queue);
     (void)clReleaseContext(cl->context);
     free_strings(cl);

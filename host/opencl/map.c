@@ -80,7 +80,7 @@ static int now_ns(int64_t *out)
 }
 
 /*
- * Waits for ev at most timeout_ms by polling its status.
+ * Waits for ev until deadline (a now_ns() time) by polling its status.
  *
  * OpenCL 1.2 cannot cancel a command that has started, so when the limit
  * passes the kernel keeps running on the device: this map returns
@@ -89,30 +89,22 @@ static int now_ns(int64_t *out)
  * it, and memory it uses is freed by the runtime only once it ends. Closing
  * the pool does not wait for it (see clpool__cl_close).
  */
-static int wait_bounded(clpool_kernel *k, size_t n, cl_event ev, unsigned timeout_ms)
+static int wait_bounded(clpool_kernel *k, size_t n, cl_event ev, int64_t deadline,
+                        unsigned timeout_ms)
 {
     clpool *pool = k->prog->pool;
-    /* Submits the command, so that polling its status is not polling a
-     * command that the runtime is still holding back. */
-    cl_int err = clFlush(clpool__cl_of(pool)->queue);
-    if (err != CL_SUCCESS)
-        return clpool__cl_error(pool, err, "clFlush after kernel '%s' failed", k->name);
-
-    int64_t start, now;
-    if (now_ns(&start) != 0)
-        return clpool__error(pool, CLPOOL_EIO, "clock_gettime(CLOCK_MONOTONIC) failed: %s",
-                             strerror(errno));
-    const int64_t deadline = start + (int64_t)timeout_ms * 1000000;
     long pause_ns = POLL_MIN_NS;
     for (;;) {
         cl_int exec;
-        err = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof exec, &exec, NULL);
+        cl_int err = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof exec, &exec,
+                                    NULL);
         if (err != CL_SUCCESS)
             return clpool__cl_error(pool, err, "clGetEventInfo on kernel '%s' failed", k->name);
         if (exec == CL_COMPLETE)
             return CLPOOL_OK;
         if (exec < 0)
             return run_failed(k, n, ev, exec);
+        int64_t now;
         if (now_ns(&now) != 0)
             return clpool__error(pool, CLPOOL_EIO, "clock_gettime(CLOCK_MONOTONIC) failed: %s",
                                  strerror(errno));
@@ -139,11 +131,10 @@ int clpool__cl_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t na
     return clpool__cl_launch(k, (cl_kernel)k->impl, 0, n);
 }
 
-int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n)
+int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n)
 {
     clpool *pool = k->prog->pool;
     struct clpool__cl_pool *cl = clpool__cl_of(pool);
-    int status = CLPOOL_OK;
 
     /* local = NULL lets the runtime choose a work-group size that divides
      * n, so any n works, primes included. A whole map passes no offset,
@@ -155,14 +146,52 @@ int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n
     if (err != CL_SUCCESS)
         return clpool__cl_error(pool, err, "clEnqueueNDRangeKernel of kernel '%s' over %zu items "
                                 "failed", k->name, n);
+    cl->flight.k = k;
+    cl->flight.ev = ev;
+    cl->flight.n = n;
+    cl->flight.timeout_ms = pool->cfg.timeout_ms;
+    cl->flight.deadline = 0;
+    if (pool->cfg.timeout_ms == 0)
+        return CLPOOL_OK;
+    /* Submits the command, so that polling its status is not polling a
+     * command that the runtime is still holding back. */
+    int64_t now;
+    err = clFlush(cl->queue);
+    if (err == CL_SUCCESS && now_ns(&now) == 0) {
+        cl->flight.deadline = now + (int64_t)pool->cfg.timeout_ms * 1000000;
+        return CLPOOL_OK;
+    }
+    int status = err != CL_SUCCESS
+                     ? clpool__cl_error(pool, err, "clFlush after kernel '%s' failed", k->name)
+                     : clpool__error(pool, CLPOOL_EIO, "clock_gettime(CLOCK_MONOTONIC) failed: %s",
+                                     strerror(errno));
+    /* As after a timeout: the kernel may run on, and the in-order queue
+     * puts the pool's next command behind it. */
+    (void)clReleaseEvent(ev);
+    cl->flight.ev = NULL;
+    return status;
+}
 
-    if (pool->cfg.timeout_ms != 0) {
-        status = wait_bounded(k, n, ev, pool->cfg.timeout_ms);
+int clpool__cl_finish(clpool *pool)
+{
+    struct clpool__cl_pool *cl = clpool__cl_of(pool);
+    clpool_kernel *k = cl->flight.k;
+    cl_event ev = cl->flight.ev;
+    int status = CLPOOL_OK;
+    if (cl->flight.deadline != 0) {
+        status = wait_bounded(k, cl->flight.n, ev, cl->flight.deadline, cl->flight.timeout_ms);
     } else {
-        err = clWaitForEvents(1, &ev);
+        cl_int err = clWaitForEvents(1, &ev);
         if (err != CL_SUCCESS)
-            status = run_failed(k, n, ev, err);
+            status = run_failed(k, cl->flight.n, ev, err);
     }
     (void)clReleaseEvent(ev);
+    cl->flight.ev = NULL;
     return status;
+}
+
+int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n)
+{
+    int status = clpool__cl_start(k, kernel, begin, n);
+    return status != CLPOOL_OK ? status : clpool__cl_finish(k->prog->pool);
 }

@@ -23,12 +23,23 @@
 
 #include "internal.h"
 
-/* The state of an open pool: one device, one context, one in-order queue. */
+/* The state of an open pool: one device, one context, one in-order queue
+ * for maps and buffer copies, and a second one for the copies that a
+ * chunked map overlaps with its running chunk. */
 struct clpool__cl_pool {
     cl_platform_id platform;
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
+    cl_command_queue xfer; /* NULL until a chunked map first needs it */
+    /* The kernel enqueued and not yet waited for (map.c). */
+    struct {
+        clpool_kernel *k;
+        cl_event ev;
+        size_t n;
+        unsigned timeout_ms;
+        int64_t deadline; /* CLOCK_MONOTONIC ns; 0: no limit */
+    } flight;
     /* What identifies the compiler that builds programs, for cache keys
      * and for describe strings. */
     char *platform_name;
@@ -135,13 +146,24 @@ int clpool__cl_set_args(clpool_kernel *k, cl_kernel kernel, const clpool_arg *ar
 /* Enqueues kernel over items [begin, begin+n) (a global offset of begin)
  * and waits for it, within pool->cfg.timeout_ms if set. */
 int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n);
+/* The two halves of clpool__cl_launch: start enqueues and returns, leaving
+ * the command as cl->flight (nothing is left in flight if it fails);
+ * finish waits for cl->flight, within the limit in force at its start. */
+int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n);
+int clpool__cl_finish(clpool *pool);
 
 /* ---------------------------------------------------------------- window.c */
 
-/* The map_window slot: runs k's window wrapper (clc/window.h), made on the
- * first chunked map and kept in k->window_impl. */
-int clpool__cl_map_window(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
-                          const clpool_arg *args, const size_t *shift, size_t nargs);
+/* The window_start slot: starts k's window wrapper (clc/window.h), made on
+ * the first chunked map and kept in k->window_impl; window_wait waits for
+ * it. */
+int clpool__cl_window_start(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                            const clpool_arg *args, const size_t *shift, size_t nargs);
+int clpool__cl_window_wait(clpool_kernel *k);
+/* The xfer_write and xfer_read slots: blocking copies on the pool's transfer
+ * queue (made on first use), which do not wait behind a window in flight. */
+int clpool__cl_xfer_write(clpool_buffer *buf, size_t off, const void *src, size_t len);
+int clpool__cl_xfer_read(clpool_buffer *buf, size_t off, void *dst, size_t len);
 /* The kernel_free slot: releases the wrapper, then k->impl. */
 void clpool__cl_window_kernel_free(clpool_kernel *k);
 

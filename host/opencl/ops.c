@@ -21,5 +21,8 @@ const struct clpool__backend_ops clpool__opencl_ops = {
     .buffer_write = clpool__cl_buffer_write,
     .buffer_read = clpool__cl_buffer_read,
     .map = clpool__cl_map,
-    .map_window = clpool__cl_map_window,
+    .window_start = clpool__cl_window_start,
+    .window_wait = clpool__cl_window_wait,
+    .xfer_write = clpool__cl_xfer_write,
+    .xfer_read = clpool__cl_xfer_read,
 };

@@ -1,5 +1,6 @@
 /*
- * Chunks of a map (the map_window slot): the kernel's window wrapper,
+ * Chunks of a map (the window_start and window_wait slots): the kernel's
+ * window wrapper,
  * appended to the program when it was built (clc/window.h), is launched with
  * a global offset, so get_global_id(0) is the item's absolute index; its
  * extra ulong arguments shift each pointer back by the window's start.
@@ -44,8 +45,8 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
     return CLPOOL_OK;
 }
 
-int clpool__cl_map_window(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
-                          const clpool_arg *args, const size_t *shift, size_t nargs)
+int clpool__cl_window_start(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+                            const clpool_arg *args, const size_t *shift, size_t nargs)
 {
     (void)global_size; /* see the top of the file */
     cl_kernel kernel = NULL;
@@ -68,7 +69,23 @@ int clpool__cl_map_window(clpool_kernel *k, size_t begin, size_t count, size_t g
                                     "clSetKernelArg of the window shift of '%s' argument %zu "
                                     "failed", k->name, i);
     }
-    return clpool__cl_launch(k, kernel, begin, count);
+    status = clpool__cl_start(k, kernel, begin, count);
+    if (status != CLPOOL_OK)
+        return status;
+    /* Submitted now, so that it runs while the core copies the next
+     * chunk's windows on the transfer queue. */
+    cl_int err = clFlush(clpool__cl_of(k->prog->pool)->queue);
+    if (err != CL_SUCCESS) {
+        (void)clpool__cl_finish(k->prog->pool);
+        return clpool__cl_error(k->prog->pool, err, "clFlush after the window of kernel '%s' "
+                                "failed", k->name);
+    }
+    return CLPOOL_OK;
+}
+
+int clpool__cl_window_wait(clpool_kernel *k)
+{
+    return clpool__cl_finish(k->prog->pool);
 }
 
 void clpool__cl_window_kernel_free(clpool_kernel *k)
