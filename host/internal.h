@@ -64,7 +64,7 @@ struct clpool_kernel {
     char *name;
     const clpool__kernel_sig *sig; /* NULL if the parser did not see it */
     void *impl;                    /* the backend's kernel */
-    void *window_impl;             /* the backend's kernel for chunks (map_window), made
+    void *window_impl;             /* the backend's kernel for chunks (window_start), made
                                       on first use; NULL until then */
 };
 

@@ -118,7 +118,7 @@ static void test_segv(void)
     ASSERT_EQ(proc_children(NULL, 0), 0);
 }
 
-/* Host arrays over CLPOOL_MAX_CHUNK_BYTES run in chunks (map_window): a
+/* Host arrays over CLPOOL_MAX_CHUNK_BYTES run in chunks (window_start): a
  * crash in a later chunk names the range it hit in the map's own item
  * numbers, not the chunk's, and the chunks before it delivered their items. */
 static void test_chunked_segv(void)

@@ -3,7 +3,7 @@
  * saxpy y = a*x + y over 2^K floats (default 26) in host arrays, three ways,
  * interleaved, median of the runs:
  *   chunked  CLPOOL_MAP with clpool_in/clpool_inout at the default chunk
- *            limit (the core copies window by window through map_window);
+ *            limit (the core copies window by window through window_start);
  *   whole    the same call with CLPOOL_MAX_CHUNK_BYTES above the arrays'
  *            size (the core stages whole buffers and calls map);
  *   buffers  buffers made once; timed: write x and y, map, read y.
