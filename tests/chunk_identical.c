@@ -10,6 +10,8 @@
  */
 #include "task.h"
 
+#include "reference.h"
+
 #define CHUNK_ENV "CLPOOL_MAX_CHUNK_BYTES"
 
 static clpool *open_or_null(clpool_backend backend)
@@ -83,7 +85,7 @@ static void saxpy(clpool *pool)
     ASSERT_OK(pool, CLPOOL_MAP(k, n, clpool_f32(1.5f), clpool_in(x, 4), clpool_inout(parts, 4)));
     same_bytes("saxpy", whole, parts, n * 4);
     for (size_t i = 0; i < n; i += 9973)
-        ASSERT(whole[i] == 1.5f * x[i] + y0[i]);
+        ASSERT(whole[i] == ref_saxpy(1.5f, x[i], y0[i]));
 
     /* y in a buffer, x a host array: the buffer goes whole to every chunk
      * and the kernel indexes it with the item's absolute index. */

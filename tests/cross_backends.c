@@ -14,6 +14,8 @@
  */
 #include "task.h"
 
+#include "reference.h"
+
 #define N_SAXPY 100003
 #define W 320
 #define H 240
@@ -34,34 +36,23 @@ static float sx[N_SAXPY], sy[N_SAXPY];
 static float S[N_BS], K[N_BS], T[N_BS];
 static float bx[N_BODY], by[N_BODY], bz[N_BODY], bm[N_BODY];
 
-static unsigned lcg(unsigned *s)
-{
-    *s = *s * 1664525u + 1013904223u;
-    return *s >> 8;
-}
-
-static float uniform(unsigned *s, float lo, float hi)
-{
-    return lo + (hi - lo) * (float)lcg(s) / (float)(1u << 24);
-}
-
 static void make_inputs(void)
 {
     unsigned s = 12345;
     for (int i = 0; i < N_SAXPY; i++) {
-        sx[i] = uniform(&s, -100, 100);
-        sy[i] = uniform(&s, -100, 100);
+        sx[i] = ref_uniform(&s, -100, 100);
+        sy[i] = ref_uniform(&s, -100, 100);
     }
     for (int i = 0; i < N_BS; i++) {
-        S[i] = uniform(&s, 5, 30);
-        K[i] = uniform(&s, 1, 100);
-        T[i] = uniform(&s, 0.25f, 10);
+        S[i] = ref_uniform(&s, 5, 30);
+        K[i] = ref_uniform(&s, 1, 100);
+        T[i] = ref_uniform(&s, 0.25f, 10);
     }
     for (int i = 0; i < N_BODY; i++) {
-        bx[i] = uniform(&s, -1, 1);
-        by[i] = uniform(&s, -1, 1);
-        bz[i] = uniform(&s, -1, 1);
-        bm[i] = uniform(&s, 0.5f, 1.5f);
+        bx[i] = ref_uniform(&s, -1, 1);
+        by[i] = ref_uniform(&s, -1, 1);
+        bz[i] = ref_uniform(&s, -1, 1);
+        bm[i] = ref_uniform(&s, 0.5f, 1.5f);
     }
 }
 

@@ -6,6 +6,8 @@
  */
 #include "task.h"
 
+#include "reference.h"
+
 static clpool_kernel *load_kernel(clpool *pool, const char *file, const char *name,
                                   clpool_program **prog)
 {
@@ -35,7 +37,7 @@ static float uniform(uint32_t *s, float lo, float hi)
 static void check_saxpy(const float *x, const float *y0, const float *y, size_t n, float a)
 {
     for (size_t i = 0; i < n; i++) {
-        float want = a * x[i] + y0[i];
+        float want = ref_saxpy(a, x[i], y0[i]);
         /* The kernel may be compiled with fused multiply-adds: one rounding
          * less, so an error of an ulp of the terms, not of the result. */
         float scale = fabsf(a * x[i]) + fabsf(y0[i]) + 1.0f;
@@ -90,22 +92,6 @@ static void test_saxpy(clpool *pool)
 
 /* ------------------------------------------------------------- mandelbrot */
 
-static uint32_t mandel_ref(size_t i, uint32_t width, float x0, float y0, float dx, float dy,
-                           uint32_t max_iter)
-{
-    const float cx = x0 + (float)(i % width) * dx;
-    const float cy = y0 + (float)(i / width) * dy;
-    float x = 0.0f, y = 0.0f;
-    uint32_t n = 0;
-    while (n < max_iter && x * x + y * y <= 4.0f) {
-        const float xt = x * x - y * y + cx;
-        y = 2.0f * x * y + cy;
-        x = xt;
-        n++;
-    }
-    return n;
-}
-
 static void check_mandel(const uint32_t *got, size_t n, uint32_t width, float x0, float y0,
                          float dx, float dy, uint32_t max_iter)
 {
@@ -113,7 +99,7 @@ static void check_mandel(const uint32_t *got, size_t n, uint32_t width, float x0
      * compiled kernel changes a few of them. Far more than a few is a bug. */
     size_t differ = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t want = mandel_ref(i, width, x0, y0, dx, dy, max_iter);
+        uint32_t want = ref_mandelbrot(i, width, x0, y0, dx, dy, max_iter);
         ASSERT_LE(got[i], max_iter);
         if (got[i] != want)
             differ++;
@@ -152,33 +138,12 @@ static void test_mandelbrot(clpool *pool)
 
 /* ----------------------------------------------------------- blackscholes */
 
-static float cnd_ref(float d)
-{
-    const float a1 = 0.319381530f, a2 = -0.356563782f, a3 = 1.781477937f;
-    const float a4 = -1.821255978f, a5 = 1.330274429f;
-    const float rsqrt2pi = 0.39894228040143267794f;
-    const float k = 1.0f / (1.0f + 0.2316419f * fabsf(d));
-    const float poly = k * (a1 + k * (a2 + k * (a3 + k * (a4 + k * a5))));
-    const float c = rsqrt2pi * expf(-0.5f * d * d) * poly;
-    return d > 0.0f ? 1.0f - c : c;
-}
-
-static void bs_ref(float s, float k, float t, float r, float v, float *call, float *put)
-{
-    const float sqrt_t = sqrtf(t);
-    const float d1 = (logf(s / k) + (r + 0.5f * v * v) * t) / (v * sqrt_t);
-    const float d2 = d1 - v * sqrt_t;
-    const float discount = expf(-r * t);
-    *call = s * cnd_ref(d1) - k * discount * cnd_ref(d2);
-    *put = k * discount * cnd_ref(-d2) - s * cnd_ref(-d1);
-}
-
 static void check_bs(const float *S, const float *K, const float *T, const float *call,
                      const float *put, size_t n, float r, float v)
 {
     for (size_t i = 0; i < n; i++) {
         float c, p;
-        bs_ref(S[i], K[i], T[i], r, v, &c, &p);
+        ref_blackscholes(S[i], K[i], T[i], r, v, &c, &p);
         /* Prices up to ~100: a few float ulps of the inputs' scale. */
         if (!(fabsf(call[i] - c) <= 1e-3f) || !(fabsf(put[i] - p) <= 1e-3f))
             FAIL_("blackscholes option %zu: call %.7g vs %.7g, put %.7g vs %.7g", i, call[i], c,

@@ -6,6 +6,8 @@
  */
 #include "task.h"
 
+#include "reference.h"
+
 #include "internal.h" /* prog->from_cache, pool->cfg */
 
 #include <stdlib.h>
@@ -37,14 +39,14 @@ static void test_saxpy_buffers(clpool *pool)
     ASSERT_OK(pool, CLPOOL_MAP(k, N, clpool_f32(2.0f), clpool_buf(bx), clpool_buf(by)));
     ASSERT_OK(pool, clpool_buffer_read(by, 0, got, N * sizeof(float)));
     for (size_t i = 0; i < N; i++)
-        ASSERT_NEAR(got[i], 2.0f * x[i] + y[i], 1e-3 * fabs(2.0 * x[i] + y[i]) + 1e-6);
+        ASSERT_NEAR(got[i], ref_saxpy(2.0f, x[i], y[i]), 1e-3 * fabs(2.0 * x[i] + y[i]) + 1e-6);
 
     /* Part of a buffer, read at an offset. */
     ASSERT_OK(pool, CLPOOL_MAP(k, 7, clpool_f32(1.0f), clpool_buf(bx), clpool_buf(by)));
     float head[8];
     ASSERT_OK(pool, clpool_buffer_read(by, 0, head, sizeof head));
     for (size_t i = 0; i < 8; i++) {
-        float want = 2.0f * x[i] + y[i] + (i < 7 ? x[i] : 0.0f);
+        float want = ref_saxpy(2.0f, x[i], y[i]) + (i < 7 ? x[i] : 0.0f);
         ASSERT_NEAR(head[i], want, 1e-3);
     }
 

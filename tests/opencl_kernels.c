@@ -5,6 +5,8 @@
  */
 #include "task.h"
 
+#include "reference.h"
+
 #include <float.h>
 
 /* A small deterministic generator, so a failure reproduces. */
@@ -34,7 +36,7 @@ static clpool_kernel *get_kernel(clpool *pool, const char *file, const char *nam
 static void check_saxpy(const float *got, float a, const float *x, const float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        float want = a * x[i] + y[i];
+        float want = ref_saxpy(a, x[i], y[i]);
         double tol = 2.0 * FLT_EPSILON * (fabs((double)a * x[i]) + fabs(y[i])) + FLT_MIN;
         if (!(fabs((double)got[i] - want) <= tol))
             FAIL_("saxpy item %zu: got %.9g, want %.9g (a=%g x=%g y=%g)", i, got[i], want, a,
@@ -92,20 +94,6 @@ static void test_saxpy(clpool *pool)
 
 /* ------------------------------------------------------------- mandelbrot */
 
-/* The kernel's loop, in C, in float as on the device. */
-static uint32_t mandel_ref(float cx, float cy, uint32_t max_iter)
-{
-    float x = 0.0f, y = 0.0f;
-    uint32_t n = 0;
-    while (n < max_iter && x * x + y * y <= 4.0f) {
-        const float xt = x * x - y * y + cx;
-        y = 2.0f * x * y + cy;
-        x = xt;
-        n++;
-    }
-    return n;
-}
-
 static void test_mandelbrot(clpool *pool)
 {
     enum { W = 320, H = 240, MAX_ITER = 500 };
@@ -128,9 +116,7 @@ static void test_mandelbrot(clpool *pool)
      * most 1 pixel in 100 may differ. */
     size_t differ = 0, inside = 0;
     for (size_t i = 0; i < (size_t)W * H; i++) {
-        const float cx = x0 + (float)(i % W) * dx;
-        const float cy = y0 + (float)(i / W) * dy;
-        uint32_t want = mandel_ref(cx, cy, MAX_ITER);
+        uint32_t want = ref_mandelbrot(i, W, x0, y0, dx, dy, MAX_ITER);
         if (iters[i] > MAX_ITER)
             FAIL_("pixel %zu: %u iterations, more than max_iter %u", i, iters[i], MAX_ITER);
         if (iters[i] != want)
@@ -151,29 +137,6 @@ static void test_mandelbrot(clpool *pool)
 }
 
 /* ----------------------------------------------------------- blackscholes */
-
-/* The kernel's formulas in double: the reference is closer to the truth
- * than either float version. */
-static double cnd_ref(double d)
-{
-    const double a1 = 0.319381530, a2 = -0.356563782, a3 = 1.781477937;
-    const double a4 = -1.821255978, a5 = 1.330274429;
-    const double rsqrt2pi = 0.39894228040143267794;
-    const double k = 1.0 / (1.0 + 0.2316419 * fabs(d));
-    const double poly = k * (a1 + k * (a2 + k * (a3 + k * (a4 + k * a5))));
-    const double c = rsqrt2pi * exp(-0.5 * d * d) * poly;
-    return d > 0.0 ? 1.0 - c : c;
-}
-
-static void bs_ref(double s, double k, double t, double r, double v, double *call, double *put)
-{
-    const double sqrt_t = sqrt(t);
-    const double d1 = (log(s / k) + (r + 0.5 * v * v) * t) / (v * sqrt_t);
-    const double d2 = d1 - v * sqrt_t;
-    const double discount = exp(-r * t);
-    *call = s * cnd_ref(d1) - k * discount * cnd_ref(d2);
-    *put = k * discount * cnd_ref(-d2) - s * cnd_ref(-d1);
-}
 
 static void test_blackscholes(clpool *pool)
 {
@@ -204,7 +167,8 @@ static void test_blackscholes(clpool *pool)
 
     for (size_t i = 0; i < N; i++) {
         double want_call, want_put;
-        bs_ref(S[i], K[i], T[i], r, v, &want_call, &want_put);
+        /* In double: closer to the truth than either float version. */
+        ref_blackscholes_f64(S[i], K[i], T[i], r, v, &want_call, &want_put);
         if (!(fabs(call[i] - want_call) <= 1e-3 * fmax(1.0, fabs(want_call))))
             FAIL_("option %zu (S=%g K=%g T=%g): call %.7g, want %.7g", i, S[i], K[i], T[i],
                   call[i], want_call);

@@ -6,6 +6,8 @@
  */
 #include "task.h"
 
+#include "reference.h"
+
 #define SENTINELS 64
 
 /* What lies past the n-th element of y. The x there is 1, so an item that
@@ -17,8 +19,9 @@ static void check_run(size_t n, const float *got, const float *y0, const float *
                       const char *how)
 {
     for (size_t i = 0; i < n; i++)
-        if (got[i] != a * x[i] + y0[i])
-            FAIL_("%s, n=%zu: item %zu is %g, want %g", how, n, i, got[i], a * x[i] + y0[i]);
+        if (got[i] != ref_saxpy(a, x[i], y0[i]))
+            FAIL_("%s, n=%zu: item %zu is %g, want %g", how, n, i, got[i],
+                  ref_saxpy(a, x[i], y0[i]));
     for (size_t i = n; i < n + SENTINELS; i++)
         if (got[i] != SENTINEL)
             FAIL_("%s, n=%zu: element %zu past the end was written (%g)", how, n, i, got[i]);

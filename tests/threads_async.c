@@ -9,6 +9,8 @@
  */
 #include "task.h"
 
+#include "reference.h"
+
 #define MAPS 5
 #define BAD 2
 
@@ -121,9 +123,9 @@ static void run(clpool *pool)
         } else {
             ASSERT_OK(pool, rc);
             for (size_t i = 0; i < n; i++)
-                if (y[m][i] != (float)m * x[i] + (float)m)
+                if (y[m][i] != ref_saxpy((float)m, x[i], (float)m))
                     FAIL_("map %d item %zu: %g, want %g", m, i, y[m][i],
-                          (float)m * x[i] + (float)m);
+                          ref_saxpy((float)m, x[i], (float)m));
         }
         free(y[m]);
     }

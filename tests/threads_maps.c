@@ -2,6 +2,8 @@
  * its own pool, on every backend present. Run under ThreadSanitizer in CI. */
 #include "task.h"
 
+#include "reference.h"
+
 #include <pthread.h>
 
 #define N 4096
@@ -33,9 +35,9 @@ static void *run_job(void *arg)
             break;
         }
         for (int i = 0; i < N; i++) {
-            if (y[i] != j->a * (float)i + (float)r) {
+            if (y[i] != ref_saxpy(j->a, (float)i, (float)r)) {
                 snprintf(j->why, sizeof j->why, "round %d item %d: %g, want %g", r, i, y[i],
-                         j->a * (float)i + (float)r);
+                         ref_saxpy(j->a, (float)i, (float)r));
                 j->failed = 1;
                 break;
             }

@@ -6,6 +6,8 @@
  */
 #include "native_test.h"
 
+#include "reference.h"
+
 #include <math.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -13,12 +15,6 @@
 
 static char root[64];
 static clpool *pool;
-
-static float frand(unsigned *state, float lo, float hi)
-{
-    *state = *state * 1664525u + 1013904223u;
-    return lo + (hi - lo) * (float)(*state >> 8) / (float)(1u << 24);
-}
 
 /* ---------------------------------------------------------------- kernels */
 
@@ -34,9 +30,9 @@ static void test_saxpy(void)
     unsigned seed = 1;
     const float a = 2.5f;
     for (size_t i = 0; i < N; i++) {
-        x[i] = frand(&seed, -10, 10);
-        y[i] = frand(&seed, -10, 10);
-        want[i] = a * x[i] + y[i];
+        x[i] = ref_uniform(&seed, -10, 10);
+        y[i] = ref_uniform(&seed, -10, 10);
+        want[i] = ref_saxpy(a, x[i], y[i]);
     }
     void *args[] = {(void *)&a, x, y};
     /* In three ranges, as workers would run it. */
@@ -63,21 +59,6 @@ static void test_saxpy(void)
 
 enum { MW = 256, MH = 192, MAX_ITER = 256 };
 
-static unsigned mandel_ref(size_t i, float x0, float y0, float dx, float dy)
-{
-    const float cx = x0 + (float)(i % MW) * dx;
-    const float cy = y0 + (float)(i / MW) * dy;
-    float x = 0.0f, y = 0.0f;
-    unsigned n = 0;
-    while (n < MAX_ITER && x * x + y * y <= 4.0f) {
-        const float xt = x * x - y * y + cx;
-        y = 2.0f * x * y + cy;
-        x = xt;
-        n++;
-    }
-    return n;
-}
-
 static void test_mandelbrot(void)
 {
     nt_built b = nt_build_ok(pool, test_kernel_path("mandelbrot.cl"), NULL, NULL);
@@ -93,24 +74,13 @@ static void test_mandelbrot(void)
      * at most 1 in 100 may differ (as for the OpenCL devices). */
     size_t differ = 0, inside = 0;
     for (size_t i = 0; i < MW * MH; i++) {
-        differ += iters[i] != mandel_ref(i, x0, y0, dx, dy);
+        differ += iters[i] != ref_mandelbrot(i, MW, x0, y0, dx, dy, MAX_ITER);
         inside += iters[i] == MAX_ITER;
     }
     ASSERT_LE(differ * 100, MW * MH);
     ASSERT_GT(inside, MW * MH / 20);
     free(iters);
     nt_built_free(&b);
-}
-
-static float cnd_ref(float d)
-{
-    const float a1 = 0.319381530f, a2 = -0.356563782f, a3 = 1.781477937f;
-    const float a4 = -1.821255978f, a5 = 1.330274429f;
-    const float rsqrt2pi = 0.39894228040143267794f;
-    const float k = 1.0f / (1.0f + 0.2316419f * fabsf(d));
-    const float poly = k * (a1 + k * (a2 + k * (a3 + k * (a4 + k * a5))));
-    const float c = rsqrt2pi * expf(-0.5f * d * d) * poly;
-    return d > 0.0f ? 1.0f - c : c;
 }
 
 static void test_blackscholes(void)
@@ -123,20 +93,16 @@ static void test_blackscholes(void)
     float *K = S + N, *T = K + N, *call = T + N, *put = call + N;
     unsigned seed = 7;
     for (size_t i = 0; i < N; i++) {
-        S[i] = frand(&seed, 5, 30);
-        K[i] = frand(&seed, 1, 100);
-        T[i] = frand(&seed, 0.25f, 10);
+        S[i] = ref_uniform(&seed, 5, 30);
+        K[i] = ref_uniform(&seed, 1, 100);
+        T[i] = ref_uniform(&seed, 0.25f, 10);
     }
     float r = 0.02f, v = 0.30f;
     void *args[] = {S, K, T, call, put, &r, &v};
     run(args, 0, N, N);
     for (size_t i = 0; i < N; i++) {
-        float sqrt_t = sqrtf(T[i]);
-        float d1 = (logf(S[i] / K[i]) + (r + 0.5f * v * v) * T[i]) / (v * sqrt_t);
-        float d2 = d1 - v * sqrt_t;
-        float disc = expf(-r * T[i]);
-        float c = S[i] * cnd_ref(d1) - K[i] * disc * cnd_ref(d2);
-        float p = K[i] * disc * cnd_ref(-d2) - S[i] * cnd_ref(-d1);
+        float c, p;
+        ref_blackscholes(S[i], K[i], T[i], r, v, &c, &p);
         ASSERT_NEAR(call[i], c, 1e-4 * (fabs(c) + 1));
         ASSERT_NEAR(put[i], p, 1e-4 * (fabs(p) + 1));
     }
