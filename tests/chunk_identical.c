@@ -14,32 +14,6 @@
 
 #define CHUNK_ENV "CLPOOL_MAX_CHUNK_BYTES"
 
-static clpool *open_or_null(clpool_backend backend)
-{
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = backend;
-    clpool *pool = NULL;
-    int rc = clpool_open(&cfg, &pool);
-    if (rc == CLPOOL_ENODEV) {
-        fprintf(stderr, "no %s backend: %s\n", backend == CLPOOL_FORK ? "fork" : "opencl",
-                clpool_errmsg(NULL));
-        return NULL;
-    }
-    if (rc != CLPOOL_OK)
-        FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
-    return pool;
-}
-
-static clpool_kernel *kernel(clpool *pool, const char *file, const char *name,
-                             clpool_program **prog)
-{
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path(file), NULL, prog));
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_kernel_get(*prog, name, &k));
-    return k;
-}
-
 static void *xmalloc(size_t bytes)
 {
     void *p = malloc(bytes);
@@ -69,7 +43,7 @@ static void same_bytes(const char *what, const void *a, const void *b, size_t by
 static void saxpy(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = kernel(pool, "saxpy.cl", "saxpy", &prog);
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
     const size_t n = 1000003; /* 4 MB per array: four chunks and a short one */
     float *x = xmalloc(n * 4), *y0 = xmalloc(n * 4), *whole = xmalloc(n * 4),
           *parts = xmalloc(n * 4);
@@ -104,7 +78,7 @@ static void saxpy(clpool *pool)
 static void mandelbrot(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = kernel(pool, "mandelbrot.cl", "mandelbrot", &prog);
+    clpool_kernel *k = test_kernel(pool, "mandelbrot", &prog);
     const uint32_t width = 1031, height = 517; /* 2.1 MB of uint */
     const size_t n = (size_t)width * height;
     uint32_t *whole = xmalloc(n * 4), *parts = xmalloc(n * 4);
@@ -126,7 +100,7 @@ static void mandelbrot(clpool *pool)
 static void blackscholes(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = kernel(pool, "blackscholes.cl", "blackscholes", &prog);
+    clpool_kernel *k = test_kernel(pool, "blackscholes", &prog);
     const size_t n = 300007; /* 1.2 MB per array: two chunks, five windows */
     float *S = xmalloc(n * 4), *K = xmalloc(n * 4), *T = xmalloc(n * 4);
     float *out[2][2] = {{xmalloc(n * 4), xmalloc(n * 4)}, {xmalloc(n * 4), xmalloc(n * 4)}};
@@ -208,7 +182,7 @@ static void wide(clpool *pool)
 static void nbody(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = kernel(pool, "nbody.cl", "nbody", &prog);
+    clpool_kernel *k = test_kernel(pool, "nbody", &prog);
     const size_t n = 70001; /* 280 KB per output: with 64 KiB chunks, five */
     float *in[4], *out[2][3];
     clpool_buffer *b[4];
@@ -251,7 +225,7 @@ static void nbody(clpool *pool)
 static void histogram(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = kernel(pool, "histogram.cl", "histogram", &prog);
+    clpool_kernel *k = test_kernel(pool, "histogram", &prog);
     uint32_t bins[2][256];
     for (int on = 0; on <= 1; on++) {
         chunked(on);
@@ -287,12 +261,14 @@ static void all(clpool *pool)
 int main(void)
 {
     int ran = 0;
-    clpool *pool = open_or_null(CLPOOL_FORK);
+    clpool_config cfg = test_config(CLPOOL_FORK);
+    clpool *pool = test_try_open(&cfg);
     if (pool != NULL) {
         all(pool);
         ran++;
     }
-    pool = open_or_null(CLPOOL_OPENCL);
+    cfg.backend = CLPOOL_OPENCL;
+    pool = test_try_open(&cfg);
     if (pool != NULL) {
         all(pool);
         ran++;

@@ -56,15 +56,6 @@ static void make_inputs(void)
     }
 }
 
-static clpool_kernel *kernel(clpool *pool, const char *file, const char *name)
-{
-    clpool_program *prog;
-    clpool_kernel *k;
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path(file), NULL, &prog));
-    ASSERT_OK(pool, clpool_kernel_get(prog, name, &k));
-    return k;
-}
-
 static void run_all(clpool *pool, struct outputs *o)
 {
     o->saxpy = malloc(N_SAXPY * sizeof *o->saxpy);
@@ -77,13 +68,13 @@ static void run_all(clpool *pool, struct outputs *o)
     ASSERT(o->saxpy && o->mandel && o->call && o->put && o->ax && o->ay && o->az);
 
     memcpy(o->saxpy, sy, sizeof sy);
-    ASSERT_OK(pool, CLPOOL_MAP(kernel(pool, "saxpy.cl", "saxpy"), N_SAXPY, clpool_f32(1.7f),
+    ASSERT_OK(pool, CLPOOL_MAP(test_kernel(pool, "saxpy", NULL), N_SAXPY, clpool_f32(1.7f),
                                clpool_in(sx, sizeof(float)), clpool_inout(o->saxpy, sizeof(float))));
-    ASSERT_OK(pool, CLPOOL_MAP(kernel(pool, "mandelbrot.cl", "mandelbrot"), W * H,
+    ASSERT_OK(pool, CLPOOL_MAP(test_kernel(pool, "mandelbrot", NULL), W * H,
                                clpool_out(o->mandel, sizeof(unsigned)), clpool_u32(W),
                                clpool_f32(-2.0f), clpool_f32(-1.125f), clpool_f32(3.0f / W),
                                clpool_f32(2.25f / H), clpool_u32(512)));
-    ASSERT_OK(pool, CLPOOL_MAP(kernel(pool, "blackscholes.cl", "blackscholes"), N_BS,
+    ASSERT_OK(pool, CLPOOL_MAP(test_kernel(pool, "blackscholes", NULL), N_BS,
                                clpool_in(S, sizeof(float)), clpool_in(K, sizeof(float)),
                                clpool_in(T, sizeof(float)), clpool_out(o->call, sizeof(float)),
                                clpool_out(o->put, sizeof(float)), clpool_f32(0.02f),
@@ -96,7 +87,7 @@ static void run_all(clpool *pool, struct outputs *o)
         ASSERT_OK(pool, clpool_buffer_new(pool, sizeof bx, &b[i]));
         ASSERT_OK(pool, clpool_buffer_write(b[i], 0, src[i], sizeof bx));
     }
-    ASSERT_OK(pool, CLPOOL_MAP(kernel(pool, "nbody.cl", "nbody"), N_BODY, clpool_buf(b[0]),
+    ASSERT_OK(pool, CLPOOL_MAP(test_kernel(pool, "nbody", NULL), N_BODY, clpool_buf(b[0]),
                                clpool_buf(b[1]), clpool_buf(b[2]), clpool_buf(b[3]),
                                clpool_out(o->ax, sizeof(float)), clpool_out(o->ay, sizeof(float)),
                                clpool_out(o->az, sizeof(float)), clpool_u32(N_BODY),
@@ -108,7 +99,7 @@ static void run_all(clpool *pool, struct outputs *o)
     ASSERT_OK(pool, clpool_buffer_new(pool, sizeof o->bins, &bins));
     memset(o->bins, 0, sizeof o->bins);
     ASSERT_OK(pool, clpool_buffer_write(bins, 0, o->bins, sizeof o->bins));
-    ASSERT_OK(pool, CLPOOL_MAP(kernel(pool, "histogram.cl", "histogram"), N_HIST,
+    ASSERT_OK(pool, CLPOOL_MAP(test_kernel(pool, "histogram", NULL), N_HIST,
                                clpool_buf(bins), clpool_u32(7), clpool_u32(16)));
     ASSERT_OK(pool, clpool_buffer_read(bins, 0, o->bins, sizeof o->bins));
     clpool_buffer_free(bins);
@@ -175,17 +166,12 @@ int main(void)
     /* The fork pool comes first: a process that has loaded an OpenCL driver
      * forks no workers. */
     clpool *fork_pool = test_open(CLPOOL_FORK, NULL);
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_OPENCL;
-    clpool *cl_pool = NULL;
-    int rc = clpool_open(&cfg, &cl_pool);
-    if (rc == CLPOOL_ENODEV) {
-        fprintf(stderr, "skipped: %s\n", clpool_errmsg(NULL));
+    clpool_config cfg = test_config(CLPOOL_OPENCL);
+    clpool *cl_pool = test_try_open(&cfg);
+    if (cl_pool == NULL) {
         clpool_close(fork_pool);
         return TEST_SKIP;
     }
-    ASSERT_STATUS(NULL, rc, CLPOOL_OK);
 
     struct outputs f, c;
     run_all(fork_pool, &f);

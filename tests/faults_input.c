@@ -369,17 +369,13 @@ static void bad_buffers(clpool *pool)
 
 static void run_backend(clpool_backend backend, const char *name)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = backend;
+    clpool_config cfg = test_config(backend);
     cfg.workers = 2;
-    clpool *pool = NULL, *other = NULL;
-    int rc = clpool_open(&cfg, &pool);
-    if (rc == CLPOOL_ENODEV) {
-        fprintf(stderr, "%s: skipped, no device: %s\n", name, clpool_errmsg(NULL));
+    clpool *pool = test_try_open(&cfg), *other = NULL;
+    if (pool == NULL) {
+        fprintf(stderr, "%s: skipped\n", name);
         return;
     }
-    ASSERT_OK(NULL, rc);
     ASSERT_OK(NULL, clpool_open(&cfg, &other));
     size_t fds0 = proc_count_fds();
     char phase[64];

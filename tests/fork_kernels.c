@@ -8,16 +8,6 @@
 
 #include "reference.h"
 
-static clpool_kernel *load_kernel(clpool *pool, const char *file, const char *name,
-                                  clpool_program **prog)
-{
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path(file), NULL, prog));
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_kernel_get(*prog, name, &k));
-    ASSERT(k != NULL);
-    return k;
-}
-
 /* Deterministic inputs without rand()'s global state. */
 static uint32_t next_random(uint32_t *s)
 {
@@ -49,7 +39,7 @@ static void check_saxpy(const float *x, const float *y0, const float *y, size_t 
 static void test_saxpy(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = load_kernel(pool, "saxpy.cl", "saxpy", &prog);
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
     const size_t n = (1u << 20) + 3;
     const float a = 2.5f;
     float *x = malloc(n * sizeof *x), *y0 = malloc(n * sizeof *y0), *y = malloc(n * sizeof *y);
@@ -111,7 +101,7 @@ static void check_mandel(const uint32_t *got, size_t n, uint32_t width, float x0
 static void test_mandelbrot(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = load_kernel(pool, "mandelbrot.cl", "mandelbrot", &prog);
+    clpool_kernel *k = test_kernel(pool, "mandelbrot", &prog);
     const uint32_t width = 640, height = 480, max_iter = 300;
     const float x0 = -2.2f, y0 = -1.2f, dx = 3.2f / width, dy = 2.4f / height;
     const size_t n = (size_t)width * height;
@@ -154,7 +144,7 @@ static void check_bs(const float *S, const float *K, const float *T, const float
 static void test_blackscholes(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = load_kernel(pool, "blackscholes.cl", "blackscholes", &prog);
+    clpool_kernel *k = test_kernel(pool, "blackscholes", &prog);
     const size_t n = 100003;
     const float r = 0.02f, v = 0.30f;
     float *S = malloc(n * sizeof *S), *K = malloc(n * sizeof *K), *T = malloc(n * sizeof *T);

@@ -21,9 +21,7 @@
 static void test_saxpy_buffers(clpool *pool)
 {
     clpool_program *prog = NULL;
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path("saxpy.cl"), NULL, &prog));
-    ASSERT_OK(pool, clpool_kernel_get(prog, "saxpy", &k));
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
 
     float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *got = malloc(N * sizeof *got);
     ASSERT(x != NULL && y != NULL && got != NULL);

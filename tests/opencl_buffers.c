@@ -136,9 +136,7 @@ static void test_persistence(clpool *pool)
 {
     enum { N = 1000 };
     clpool_program *prog = NULL;
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path("saxpy.cl"), NULL, &prog));
-    ASSERT_OK(pool, clpool_kernel_get(prog, "saxpy", &k));
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
     float x[N], y[N];
     for (int i = 0; i < N; i++) {
         x[i] = (float)(i % 10);

@@ -47,19 +47,9 @@ static const char *under(const char *rel)
  * OpenCL device. */
 static clpool *open_with_cache(const char *dir)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_OPENCL;
+    clpool_config cfg = test_config(CLPOOL_OPENCL);
     cfg.cache_dir = dir;
-    clpool *pool = NULL;
-    int rc = clpool_open(&cfg, &pool);
-    if (rc == CLPOOL_ENODEV) {
-        fprintf(stderr, "skipped: %s\n", clpool_errmsg(NULL));
-        exit(TEST_SKIP);
-    }
-    if (rc != CLPOOL_OK)
-        FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
-    return pool;
+    return test_open_cfg(&cfg);
 }
 
 /* The cache entries in dir (temporary files excluded), up to max names. */

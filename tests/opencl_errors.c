@@ -71,9 +71,7 @@ static void test_arguments(clpool *pool)
 {
     enum { N = 16 };
     clpool_program *prog = NULL;
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path("saxpy.cl"), NULL, &prog));
-    ASSERT_OK(pool, clpool_kernel_get(prog, "saxpy", &k));
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
     clpool_buffer *bx = NULL, *by = NULL;
     ASSERT_OK(pool, clpool_buffer_new(pool, N * sizeof(float), &bx));
     ASSERT_OK(pool, clpool_buffer_new(pool, N * sizeof(float), &by));

@@ -19,16 +19,6 @@ static float uniform(float lo, float hi)
     return lo + (hi - lo) * (float)((rng >> 40) / (double)(1u << 24));
 }
 
-static clpool_kernel *get_kernel(clpool *pool, const char *file, const char *name,
-                                 clpool_program **prog)
-{
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path(file), NULL, prog));
-    ASSERT_OK(pool, clpool_kernel_get(*prog, name, &k));
-    ASSERT(k != NULL);
-    return k;
-}
-
 /* ------------------------------------------------------------------ saxpy */
 
 /* a*x + y may be computed with or without a fused multiply-add; either is
@@ -48,7 +38,7 @@ static void test_saxpy(clpool *pool)
 {
     enum { N = 100000 };
     clpool_program *prog = NULL;
-    clpool_kernel *k = get_kernel(pool, "saxpy.cl", "saxpy", &prog);
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
     float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *got = malloc(N * sizeof *got);
     ASSERT(x != NULL && y != NULL && got != NULL);
     for (size_t i = 0; i < N; i++) {
@@ -99,7 +89,7 @@ static void test_mandelbrot(clpool *pool)
     enum { W = 320, H = 240, MAX_ITER = 500 };
     const float x0 = -2.2f, y0 = -1.2f, dx = 3.2f / W, dy = 2.4f / H;
     clpool_program *prog = NULL;
-    clpool_kernel *k = get_kernel(pool, "mandelbrot.cl", "mandelbrot", &prog);
+    clpool_kernel *k = test_kernel(pool, "mandelbrot", &prog);
     uint32_t *iters = malloc(W * H * sizeof *iters);
     ASSERT(iters != NULL);
     memset(iters, 0xff, W * H * sizeof *iters);
@@ -143,7 +133,7 @@ static void test_blackscholes(clpool *pool)
     enum { N = 50000 };
     const float r = 0.02f, v = 0.30f;
     clpool_program *prog = NULL;
-    clpool_kernel *k = get_kernel(pool, "blackscholes.cl", "blackscholes", &prog);
+    clpool_kernel *k = test_kernel(pool, "blackscholes", &prog);
     float *S = malloc(N * sizeof *S), *K = malloc(N * sizeof *K), *T = malloc(N * sizeof *T);
     float *call = malloc(N * sizeof *call), *put = malloc(N * sizeof *put);
     ASSERT(S && K && T && call && put);

@@ -67,9 +67,7 @@ int main(void)
 {
     clpool *pool = test_open(CLPOOL_OPENCL, NULL);
     clpool_program *prog = NULL;
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path("saxpy.cl"), NULL, &prog));
-    ASSERT_OK(pool, clpool_kernel_get(prog, "saxpy", &k));
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
 
     /* n = 0 succeeds without running: everything is left as written, even
      * with host arrays that are NULL. */

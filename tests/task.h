@@ -1,6 +1,7 @@
 /*
- * The test harness: asserts that print both values, a skip exit, and a
- * helper that opens a pool on a backend or skips when it is missing.
+ * The test harness: asserts that print both values, a skip exit, helpers
+ * that open a pool on a backend (or skip, or say so, when it is missing) and
+ * that build a built-in kernel.
  * Every test is its own executable; ctest bounds each one with a timeout.
  */
 #ifndef CLPOOL_TEST_TASK_H
@@ -67,24 +68,50 @@
             FAIL_("%s ~ %s: %.9g vs %.9g (tolerance %g)", #a, #b, a_, b_, (double)(tol)); \
     } while (0)
 
-/* Opens a pool on backend (with device filter, may be NULL), or exits 77 when
- * the backend has no device here. Any other failure fails the test. */
-static inline clpool *test_open(clpool_backend backend, const char *device)
+/* clpool_config_init's defaults (the environment applied) on backend. */
+static inline clpool_config test_config(clpool_backend backend)
 {
     clpool_config cfg;
     clpool_config_init(&cfg);
     cfg.backend = backend;
-    if (device != NULL)
-        cfg.device = device;
+    return cfg;
+}
+
+/* Opens a pool with cfg, or returns NULL, having said why on stderr, when
+ * the backend has no device here. Any other failure fails the test. */
+static inline clpool *test_try_open(const clpool_config *cfg)
+{
     clpool *pool = NULL;
-    int rc = clpool_open(&cfg, &pool);
+    int rc = clpool_open(cfg, &pool);
     if (rc == CLPOOL_ENODEV) {
-        fprintf(stderr, "skipped: %s\n", clpool_errmsg(NULL));
-        exit(TEST_SKIP);
+        fprintf(stderr, "no device: %s\n", clpool_errmsg(NULL));
+        return NULL;
     }
     if (rc != CLPOOL_OK)
         FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
     return pool;
+}
+
+/* Opens a pool with cfg, or exits 77 (skipped) when the backend has no
+ * device here. Any other failure fails the test. */
+static inline clpool *test_open_cfg(const clpool_config *cfg)
+{
+    clpool *pool = test_try_open(cfg);
+    if (pool == NULL) {
+        fprintf(stderr, "skipped\n");
+        exit(TEST_SKIP);
+    }
+    return pool;
+}
+
+/* Opens a pool on backend (with device filter, may be NULL), or exits 77
+ * when the backend has no device here. Any other failure fails the test. */
+static inline clpool *test_open(clpool_backend backend, const char *device)
+{
+    clpool_config cfg = test_config(backend);
+    if (device != NULL)
+        cfg.device = device;
+    return test_open_cfg(&cfg);
 }
 
 /* The path of a built-in kernel file. */
@@ -93,6 +120,22 @@ static inline const char *test_kernel_path(const char *file)
     static char path[4096];
     snprintf(path, sizeof path, "%s/%s", CLPOOL_KERNELS_DIR, file);
     return path;
+}
+
+/* Builds the built-in kernels/<name>.cl on pool and returns its kernel name.
+ * The program goes to *prog, or is left for clpool_close when prog is NULL. */
+static inline clpool_kernel *test_kernel(clpool *pool, const char *name, clpool_program **prog)
+{
+    char file[256];
+    snprintf(file, sizeof file, "%s.cl", name);
+    clpool_program *p = NULL;
+    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path(file), NULL, &p));
+    clpool_kernel *k = NULL;
+    ASSERT_OK(pool, clpool_kernel_get(p, name, &k));
+    ASSERT(k != NULL);
+    if (prog != NULL)
+        *prog = p;
+    return k;
 }
 
 #endif /* CLPOOL_TEST_TASK_H */

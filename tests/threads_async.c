@@ -14,20 +14,6 @@
 #define MAPS 5
 #define BAD 2
 
-static clpool *open_or_null(clpool_backend backend)
-{
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = backend;
-    clpool *pool = NULL;
-    int rc = clpool_open(&cfg, &pool);
-    if (rc == CLPOOL_ENODEV)
-        return NULL;
-    if (rc != CLPOOL_OK)
-        FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
-    return pool;
-}
-
 /* clpool_scalar's bytes need not outlive the call: they are overwritten
  * right after it, before the map can have run. */
 static void scalar_bytes_copied(clpool *pool, clpool_kernel *k, const float *x, size_t n)
@@ -70,9 +56,7 @@ static void run(clpool *pool)
 {
     fprintf(stderr, "%s\n", clpool_describe(pool));
     clpool_program *prog = NULL;
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path("saxpy.cl"), NULL, &prog));
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_kernel_get(prog, "saxpy", &k));
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
 
     const size_t n = 300001; /* 1.2 MB per array: two chunks at 1 MiB */
     float *x = malloc(n * sizeof *x);
@@ -141,10 +125,12 @@ int main(void)
      * while the chunk runs (under TSan and valgrind in CI). */
     ASSERT_EQ(setenv("CLPOOL_CHUNK_OVERLAP", "1", 1), 0);
     int ran = 0;
-    clpool *pool = open_or_null(CLPOOL_FORK);
+    clpool_config cfg = test_config(CLPOOL_FORK);
+    clpool *pool = test_try_open(&cfg);
     if (pool != NULL)
         run(pool), ran++;
-    pool = open_or_null(CLPOOL_OPENCL);
+    cfg.backend = CLPOOL_OPENCL;
+    pool = test_try_open(&cfg);
     if (pool != NULL)
         run(pool), ran++;
     return ran > 0 ? 0 : TEST_SKIP;

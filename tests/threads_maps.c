@@ -47,14 +47,6 @@ static void *run_job(void *arg)
     return NULL;
 }
 
-static clpool_kernel *get_saxpy(clpool *pool, clpool_program **prog)
-{
-    clpool_kernel *k;
-    ASSERT_OK(pool, clpool_program_file(pool, test_kernel_path("saxpy.cl"), NULL, prog));
-    ASSERT_OK(pool, clpool_kernel_get(*prog, "saxpy", &k));
-    return k;
-}
-
 static void run_two(struct job *a, struct job *b)
 {
     pthread_t ta, tb;
@@ -71,7 +63,7 @@ static void run_two(struct job *a, struct job *b)
 static void shared_pool(clpool *pool)
 {
     clpool_program *prog;
-    clpool_kernel *k = get_saxpy(pool, &prog);
+    clpool_kernel *k = test_kernel(pool, "saxpy", &prog);
     struct job a = {.pool = pool, .saxpy = k, .a = 2.0f};
     struct job b = {.pool = pool, .saxpy = k, .a = 3.0f};
     run_two(&a, &b);
@@ -81,8 +73,8 @@ static void shared_pool(clpool *pool)
 static void two_pools(clpool *p1, clpool *p2)
 {
     clpool_program *g1, *g2;
-    struct job a = {.pool = p1, .saxpy = get_saxpy(p1, &g1), .a = 2.0f};
-    struct job b = {.pool = p2, .saxpy = get_saxpy(p2, &g2), .a = 5.0f};
+    struct job a = {.pool = p1, .saxpy = test_kernel(p1, "saxpy", &g1), .a = 2.0f};
+    struct job b = {.pool = p2, .saxpy = test_kernel(p2, "saxpy", &g2), .a = 5.0f};
     run_two(&a, &b);
     clpool_program_free(g1);
     clpool_program_free(g2);
@@ -90,17 +82,9 @@ static void two_pools(clpool *p1, clpool *p2)
 
 static clpool *try_open(clpool_backend backend)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = backend;
+    clpool_config cfg = test_config(backend);
     cfg.workers = 2;
-    clpool *pool = NULL;
-    int rc = clpool_open(&cfg, &pool);
-    if (rc == CLPOOL_ENODEV)
-        return NULL;
-    if (rc != CLPOOL_OK)
-        FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
-    return pool;
+    return test_try_open(&cfg);
 }
 
 int main(void)
