@@ -275,9 +275,7 @@ static void run(int workers)
 {
     size_t fds0 = proc_count_fds();
     size_t children0 = proc_children(NULL, 0);
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = workers;
     cfg.timeout_ms = 0;
     clpool *pool = NULL;

@@ -149,9 +149,7 @@ static void null_handles(void)
 {
     clpool *out = (clpool *)&out;
     EXPECT(NULL, clpool_open(NULL, NULL), CLPOOL_EINVAL, "NULL");
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = -3;
     ASSERT_STATUS(NULL, clpool_open(&cfg, &out), CLPOOL_EINVAL);
     ASSERT(out == NULL);

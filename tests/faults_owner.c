@@ -32,9 +32,7 @@ static void exit_now(int sig)
 /* The child: opens the pool, reports its workers, then ends as told. */
 static void owner_main(int wfd, enum how how)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = 2;
     clpool *pool = NULL;
     if (clpool_open(&cfg, &pool) != CLPOOL_OK)

@@ -127,9 +127,7 @@ static void first_call_after_idle_death(clpool *pool, const char *what)
 
 static clpool *open_fork(int workers)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = workers;
     /* No cache: every build runs the compiler under the signals. */
     cfg.cache_dir = "";
@@ -163,9 +161,7 @@ static int opencl_with_itimer(void)
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-        clpool_config cfg;
-        clpool_config_init(&cfg);
-        cfg.backend = CLPOOL_OPENCL;
+        clpool_config cfg = test_config(CLPOOL_OPENCL);
         cfg.cache_dir = "";
         itimer_1ms(1);
         clpool *pool = NULL;

@@ -19,9 +19,7 @@ static const char source[] =
 
 int main(void)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.workers = online < 4 ? 4 : (int)online; /* several processes, even on one CPU */
     clpool *pool = NULL;

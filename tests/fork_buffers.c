@@ -147,9 +147,7 @@ static void test_large(clpool *pool)
 
 int main(void)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = 2;
     clpool *pool = NULL;
     ASSERT_OK(NULL, clpool_open(&cfg, &pool));

@@ -36,9 +36,7 @@ static const char source[] =
 
 static clpool *open_pool(unsigned timeout_ms)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = WORKERS;
     cfg.timeout_ms = timeout_ms;
     clpool *pool = NULL;

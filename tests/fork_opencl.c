@@ -21,9 +21,7 @@ static const char source[] =
 
 static clpool *open_fork(int workers, int *status)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = workers;
     clpool *pool = NULL;
     *status = clpool_open(&cfg, &pool);
@@ -53,9 +51,7 @@ int main(void)
 
     /* AUTO probes OpenCL in a child: unless it chose an OpenCL device, this
      * process is still clean and more fork pools open. */
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_AUTO;
+    clpool_config cfg = test_config(CLPOOL_AUTO);
     cfg.workers = 1;
     clpool *autop = NULL;
     ASSERT_OK(NULL, clpool_open(&cfg, &autop));

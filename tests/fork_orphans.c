@@ -38,9 +38,7 @@ static char cache_dir[] = "/tmp/clpool-test-orphans-XXXXXX";
 
 static void *open_in_thread(void *arg)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = WORKERS;
     cfg.cache_dir = cache_dir;
     clpool **out = arg;

@@ -46,9 +46,7 @@ static void check_pool_works(clpool *pool)
 
 int main(void)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = 2;
     /* No cache: the compiler must really run for the missing-compiler case. */
     cfg.cache_dir = "";

@@ -57,9 +57,7 @@ static void check_n(clpool *pool, clpool_kernel *fill, clpool_kernel *size, size
 
 int main(void)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = 5; /* more workers than the smallest maps have items */
     clpool *pool = NULL;
     ASSERT_OK(NULL, clpool_open(&cfg, &pool));

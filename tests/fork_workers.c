@@ -32,9 +32,7 @@ static const char source[] =
 
 static clpool *open_workers(int workers)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = workers;
     clpool *pool = NULL;
     ASSERT_OK(NULL, clpool_open(&cfg, &pool));
@@ -82,9 +80,7 @@ static void test_counts(void)
     ASSERT_EQ(proc_children(NULL, 0), online);
     clpool_close(pool);
 
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = -1;
     ASSERT_STATUS(NULL, clpool_open(&cfg, &pool), CLPOOL_EINVAL);
     cfg.workers = 100000;

@@ -109,9 +109,7 @@ static void test_unknown_kernel(clpool *pool)
 
 static void test_device_filters(void)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_OPENCL;
+    clpool_config cfg = test_config(CLPOOL_OPENCL);
     cfg.device = "nomatch";
     clpool *pool = NULL;
     ASSERT_STATUS(NULL, clpool_open(&cfg, &pool), CLPOOL_ENODEV);
@@ -143,9 +141,7 @@ static void test_cache(void)
 {
     char dir[] = "/tmp/clpool-smoke-XXXXXX";
     ASSERT(mkdtemp(dir) != NULL);
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_OPENCL;
+    clpool_config cfg = test_config(CLPOOL_OPENCL);
     cfg.cache_dir = dir;
     /* A source no other test builds, so the first build is a miss. */
     char src[256];
@@ -175,9 +171,7 @@ static void test_cache(void)
 /* A kernel that runs for seconds, bounded by a 50 ms limit. */
 static void test_timeout(void)
 {
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_OPENCL;
+    clpool_config cfg = test_config(CLPOOL_OPENCL);
     /* Generous at first: PoCL compiles a kernel for the device at its first
      * enqueue, and that counts against the limit. */
     cfg.timeout_ms = 20000;

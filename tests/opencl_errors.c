@@ -191,9 +191,7 @@ static void test_no_such_device(clpool *pool)
     char device[256];
     snprintf(device, sizeof device, "%.*s", (int)(end - name), name);
 
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_OPENCL;
+    clpool_config cfg = test_config(CLPOOL_OPENCL);
     cfg.device = "no-such-device-xyz";
     clpool *other = (void *)poison;
     ASSERT_STATUS(NULL, clpool_open(&cfg, &other), CLPOOL_ENODEV);
