@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BENCH_RUN_LIMIT_S 120
@@ -24,13 +23,6 @@ typedef struct bench_output {
     int status;     /* exit status, or 128 + signal */
     char *out, *err; /* all of stdout and stderr, NUL-terminated */
 } bench_output;
-
-static double bench_run_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Appends what fd has to *buf; returns 0 at end of file. */
 static int bench_run_drain(int fd, char **buf, size_t *len)
@@ -82,9 +74,9 @@ static bench_output bench_run(const char *bench, char *const argv[], const char 
     bench_output res = {0, NULL, NULL};
     size_t outlen = 0, errlen = 0;
     int out_open = 1, err_open = 1;
-    double deadline = bench_run_now() + BENCH_RUN_LIMIT_S;
+    double deadline = test_seconds() + BENCH_RUN_LIMIT_S;
     while (out_open || err_open) {
-        double left = deadline - bench_run_now();
+        double left = deadline - test_seconds();
         if (left <= 0) {
             kill(-pid, SIGKILL);
             waitpid(pid, NULL, 0);

@@ -10,8 +10,6 @@
 
 #include "internal.h" /* pool->cfg.timeout_ms */
 
-#include <time.h>
-
 static const char *SRC =
     "__kernel void slow(__global const float *x, __global float *y, const int iters)\n"
     "{\n"
@@ -21,13 +19,6 @@ static const char *SRC =
     "        acc = acc * 0.999f + x[i];\n"
     "    y[i] = acc;\n"
     "}\n";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void run(clpool *pool, int overlap)
 {
@@ -42,9 +33,9 @@ static void run(clpool *pool, int overlap)
     ASSERT(x != NULL && y != NULL);
 
     /* One chunk's time, to size the map at about 16 times the limit. */
-    double t0 = now_s();
+    double t0 = test_seconds();
     ASSERT_OK(pool, CLPOOL_MAP(k, 16384, clpool_in(x, 4), clpool_out(y, 4), clpool_i32(1000)));
-    double chunk_s = now_s() - t0;
+    double chunk_s = test_seconds() - t0;
     int iters = 1000;
     const unsigned limit_ms = 200;
     /* Aim for chunks of ~limit/4 each: 64 of them run ~16 limits. */
@@ -55,9 +46,9 @@ static void run(clpool *pool, int overlap)
             chunk_s * 1e3, iters);
 
     pool->cfg.timeout_ms = limit_ms; /* the test links the internal library */
-    t0 = now_s();
+    t0 = test_seconds();
     int rc = CLPOOL_MAP(k, n, clpool_in(x, 4), clpool_out(y, 4), clpool_i32(iters));
-    double took = now_s() - t0;
+    double took = test_seconds() - t0;
     fprintf(stderr, "map: %s after %.0f ms: %s\n", clpool_err_name(rc), took * 1e3,
             clpool_errmsg(pool));
     ASSERT_EQ(rc, CLPOOL_ETIMEDOUT);

@@ -44,13 +44,6 @@ static clpool *open_pool(unsigned timeout_ms)
     return pool;
 }
 
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The crash kernel with no bad item: every item writes its index. */
 static void check_good_map(clpool *pool, clpool_kernel *crash, size_t n)
 {
@@ -94,10 +87,10 @@ static void test_segv(void)
     uint32_t *out = calloc(n, sizeof *out);
     ASSERT(out != NULL);
     for (int round = 0; round < 3; round++) {
-        double t0 = seconds();
+        double t0 = test_seconds();
         ASSERT_STATUS(pool, CLPOOL_MAP(crash, n, clpool_out(out, sizeof *out), clpool_u32(77777)),
                       CLPOOL_EWORKER);
-        double took = seconds() - t0;
+        double took = test_seconds() - t0;
         const char *msg = clpool_errmsg(pool);
         fprintf(stderr, "round %d (%.1f ms): %s\n", round, took * 1e3, msg);
         ASSERT_STR_CONTAINS(msg, "SIGSEGV");
@@ -173,10 +166,10 @@ static void test_timeout(void)
     uint32_t out[100];
     for (int round = 0; round < 2; round++) {
         ASSERT_OK(pool, clpool_buffer_write(flag, 0, &stop, sizeof stop));
-        double t0 = seconds();
+        double t0 = test_seconds();
         ASSERT_STATUS(pool, CLPOOL_MAP(spin, n, clpool_buf(flag), clpool_out(out, sizeof *out)),
                       CLPOOL_ETIMEDOUT);
-        double took = seconds() - t0;
+        double took = test_seconds() - t0;
         const char *msg = clpool_errmsg(pool);
         fprintf(stderr, "timeout round %d (%.1f ms): %s\n", round, took * 1e3, msg);
         ASSERT_STR_CONTAINS(msg, "kernel 'spin'");

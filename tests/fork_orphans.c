@@ -25,13 +25,6 @@ static const char source[] =
     "    x[get_global_id(0)] += 1u;\n"
     "}\n";
 
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* A killed owner cannot remove its built program: it builds into a cache
  * of its own, which the test removes afterwards. */
 static char cache_dir[] = "/tmp/clpool-test-orphans-XXXXXX";
@@ -122,18 +115,18 @@ static void run(int in_thread, double limit)
 
     ASSERT_EQ(kill(child, SIGKILL), 0);
     ASSERT_EQ(waitpid(child, NULL, 0), child);
-    double t0 = seconds();
+    double t0 = test_seconds();
     for (int i = 0; i < WORKERS; i++) {
         while (!gone(pids[i])) {
-            if (seconds() - t0 > limit)
+            if (test_seconds() - t0 > limit)
                 FAIL_("worker pid %ld still runs %.1f s after its owner was killed (%s)",
-                      (long)pids[i], seconds() - t0, in_thread ? "thread" : "main thread");
+                      (long)pids[i], test_seconds() - t0, in_thread ? "thread" : "main thread");
             struct timespec wait = {0, 5000000};
             nanosleep(&wait, NULL);
         }
     }
     fprintf(stderr, "pool opened from %s: workers gone %.3f s after the owner\n",
-            in_thread ? "another thread" : "the main thread", seconds() - t0);
+            in_thread ? "another thread" : "the main thread", test_seconds() - t0);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)

@@ -114,13 +114,6 @@ static void test_no_leftovers(void)
     }
 }
 
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* After a second without maps, the workers together use under 5% of a core. */
 static void test_idle(void)
 {
@@ -136,9 +129,9 @@ static void test_idle(void)
     long long before = 0, after = 0;
     for (size_t i = 0; i < n; i++)
         before += proc_cpu_ticks(pids[i]);
-    double t0 = seconds();
+    double t0 = test_seconds();
     nanosleep(&pause, NULL);
-    double elapsed = seconds() - t0;
+    double elapsed = test_seconds() - t0;
     for (size_t i = 0; i < n; i++)
         after += proc_cpu_ticks(pids[i]);
     double share = (double)(after - before) / (double)sysconf(_SC_CLK_TCK) / elapsed;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TEST_SKIP 77
 
@@ -67,6 +68,14 @@
         if (!(fabs(a_ - b_) <= (tol)))                                                   \
             FAIL_("%s ~ %s: %.9g vs %.9g (tolerance %g)", #a, #b, a_, b_, (double)(tol)); \
     } while (0)
+
+/* Seconds on the monotonic clock. */
+static inline double test_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* clpool_config_init's defaults (the environment applied) on backend. */
 static inline clpool_config test_config(clpool_backend backend)
