@@ -8,7 +8,6 @@
 #include "task.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -129,19 +128,11 @@ static void run(int in_thread, double limit)
             in_thread ? "another thread" : "the main thread", test_seconds() - t0);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st;
-    (void)type;
-    (void)ftw;
-    return remove(path);
-}
-
 int main(void)
 {
     ASSERT(mkdtemp(cache_dir) != NULL);
     run(0, 0.5);
     run(1, 3.0);
-    ASSERT_EQ(nftw(cache_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+    ASSERT_EQ(test_remove_tree(cache_dir), 0);
     return 0;
 }

@@ -10,7 +10,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,16 +17,6 @@
 
 #include "clc/native.h"
 #include "internal.h"
-
-static int nt_remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    if (remove(path) != 0)
-        fprintf(stderr, "cleanup: remove %s: %s\n", path, strerror(errno));
-    return 0;
-}
 
 /* A pool with nothing but a cache: on a fresh private directory under
  * root (made with mkdtemp), or off when root is NULL. */
@@ -51,7 +40,7 @@ static inline clpool *nt_pool(char root[64])
 static inline void nt_pool_free(clpool *pool, const char *root)
 {
     if (root != NULL)
-        nftw(root, nt_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        test_remove_tree(root);
     clpool__cache_close(&pool->cache);
     pthread_mutex_destroy(&pool->lock);
     free(pool->errmsg);

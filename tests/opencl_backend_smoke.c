@@ -163,9 +163,7 @@ static void test_cache(void)
             ASSERT_EQ(v[i], 2 * (i + 1));
         clpool_close(pool); /* frees the program too */
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ASSERT_EQ(system(cmd), 0);
+    ASSERT_EQ(test_remove_tree(dir), 0);
 }
 
 /* A kernel that runs for seconds, bounded by a 50 ms limit. */

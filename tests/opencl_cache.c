@@ -10,38 +10,10 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 enum { N = 4099 };
-
-static char root[64];
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    if (remove(path) != 0)
-        fprintf(stderr, "cleanup: remove %s: %s\n", path, strerror(errno));
-    return 0;
-}
-
-static void cleanup(void)
-{
-    if (root[0] != '\0')
-        nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *under(const char *rel)
-{
-    static char bufs[4][256];
-    static int next;
-    char *b = bufs[next++ % 4];
-    snprintf(b, sizeof bufs[0], "%s/%s", root, rel);
-    return b;
-}
 
 /* An OpenCL pool whose cache is dir; skips the test where there is no
  * OpenCL device. */
@@ -140,17 +112,12 @@ static void flip_bytes(const char *path)
 
 int main(void)
 {
-    snprintf(root, sizeof root, "/tmp/clpool-opencl-cache-XXXXXX");
-    if (mkdtemp(root) == NULL) {
-        root[0] = '\0';
-        FAIL_("mkdtemp: %s", strerror(errno));
-    }
-    atexit(cleanup);
+    test_tmpdir("opencl-cache");
     char names[64][80];
     char want[512];
 
     /* A cache directory that does not exist yet is made, and described. */
-    const char *dir = under("cache");
+    const char *dir = test_under("cache");
     clpool *pool = open_with_cache(dir);
     snprintf(want, sizeof want, "cache: %s", dir);
     ASSERT_STR_CONTAINS(clpool_describe(pool), want);
@@ -245,7 +212,7 @@ int main(void)
 
     /* Someone else's directory (root can arrange one): off, naming them. */
     if (geteuid() == 0) {
-        const char *theirs = under("theirs");
+        const char *theirs = test_under("theirs");
         ASSERT_EQ(mkdir(theirs, 0700), 0);
         ASSERT_EQ(chown(theirs, 65534, 65534), 0);
         pool = open_with_cache(theirs);

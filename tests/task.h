@@ -1,7 +1,7 @@
 /*
  * The test harness: asserts that print both values, a skip exit, helpers
  * that open a pool on a backend (or skip, or say so, when it is missing) and
- * that build a built-in kernel.
+ * that build a built-in kernel, a clock, and private temporary directories.
  * Every test is its own executable; ctest bounds each one with a timeout.
  */
 #ifndef CLPOOL_TEST_TASK_H
@@ -9,11 +9,14 @@
 
 #include <clpool.h>
 
+#include <errno.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define TEST_SKIP 77
@@ -145,6 +148,72 @@ static inline clpool_kernel *test_kernel(clpool *pool, const char *name, clpool_
     if (prog != NULL)
         *prog = p;
     return k;
+}
+
+/* Whether a removal under test_remove_tree failed (nftw passes no context). */
+static inline int *test_remove_failed_(void)
+{
+    static int failed;
+    return &failed;
+}
+
+static inline int test_remove_one_(const char *path, const struct stat *st, int flag,
+                                   struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) != 0) {
+        fprintf(stderr, "cleanup: remove %s: %s\n", path, strerror(errno));
+        *test_remove_failed_() = 1;
+    }
+    return 0;
+}
+
+/* Removes path and everything under it (links are not followed), saying on
+ * stderr what it could not remove. 0 when all of it is gone. */
+static inline int test_remove_tree(const char *path)
+{
+    *test_remove_failed_() = 0;
+    int rc = nftw(path, test_remove_one_, 16, FTW_DEPTH | FTW_PHYS);
+    return rc == 0 && !*test_remove_failed_() ? 0 : -1;
+}
+
+static inline char *test_tmpdir_path_(void)
+{
+    static char dir[64];
+    return dir;
+}
+
+static inline void test_tmpdir_remove_(void)
+{
+    if (test_tmpdir_path_()[0] != '\0')
+        test_remove_tree(test_tmpdir_path_());
+}
+
+/* Makes the test's private temporary directory, /tmp/clpool-<name>-XXXXXX,
+ * which is removed with everything in it when the test exits (a failed
+ * assertion included). Returns its path. */
+static inline const char *test_tmpdir(const char *name)
+{
+    char *dir = test_tmpdir_path_();
+    snprintf(dir, 64, "/tmp/clpool-%s-XXXXXX", name);
+    if (mkdtemp(dir) == NULL) {
+        dir[0] = '\0';
+        FAIL_("mkdtemp: %s", strerror(errno));
+    }
+    atexit(test_tmpdir_remove_);
+    return dir;
+}
+
+/* A path under test_tmpdir's directory; the last four returned stay valid. */
+static inline const char *test_under(const char *rel)
+{
+    static char bufs[4][512];
+    static int next;
+    char *b = bufs[next++ % 4];
+    snprintf(b, sizeof bufs[0], "%s/%s", test_tmpdir_path_(), rel);
+    return b;
 }
 
 #endif /* CLPOOL_TEST_TASK_H */

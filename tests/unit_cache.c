@@ -7,40 +7,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "sha256.h"
-
-static char root[64];
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    if (remove(path) != 0)
-        fprintf(stderr, "cleanup: remove %s: %s\n", path, strerror(errno));
-    return 0;
-}
-
-static void cleanup(void)
-{
-    if (root[0] != '\0')
-        nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A path under the test's private temporary directory. */
-static const char *under(const char *rel)
-{
-    static char bufs[4][512];
-    static int next;
-    char *b = bufs[next++ % 4];
-    snprintf(b, sizeof bufs[0], "%s/%s", root, rel);
-    return b;
-}
 
 static void write_file(const char *path, const void *data, size_t len)
 {
@@ -128,7 +99,7 @@ static clpool__cache open_dir(const char *dir)
 
 static void test_entries(void)
 {
-    const char *dir = under("entries");
+    const char *dir = test_under("entries");
     clpool__cache c = open_dir(dir);
     ASSERT(c.dir != NULL);
     char want_note[600];
@@ -227,7 +198,7 @@ static void test_entries(void)
     /* A symbolic link where an entry should be, even to a valid entry, is
      * not followed, and is removed. */
     char target[600];
-    snprintf(target, sizeof target, "%s/real-entry", root);
+    snprintf(target, sizeof target, "%s", test_under("real-entry"));
     write_file(target, file, flen);
     ASSERT_EQ(unlink(path), 0);
     ASSERT_EQ(symlink(target, path), 0);
@@ -256,7 +227,7 @@ static void test_entries(void)
     memcpy(shortkey, key, sizeof shortkey);
     shortkey[63] = '\0';
     ASSERT_EQ(clpool__cache_load(&c, shortkey, &data, &len), 0);
-    ASSERT(!exists(under("escape")));
+    ASSERT(!exists(test_under("escape")));
 
     clpool__cache_close(&c);
     ASSERT(c.dir == NULL && c.note == NULL);
@@ -294,57 +265,58 @@ static void test_directories(void)
 
     /* Missing directories are made, each one 0700, whatever the umask. */
     mode_t old = umask(0);
-    c = open_dir(under("a/b//c/"));
+    c = open_dir(test_under("a/b//c/"));
     umask(old);
     ASSERT(c.dir != NULL);
-    ASSERT(strcmp(c.dir, under("a/b//c")) == 0); /* trailing slash dropped */
+    ASSERT(strcmp(c.dir, test_under("a/b//c")) == 0); /* trailing slash dropped */
     const char *made[] = {"a", "a/b", "a/b/c"};
     for (int i = 0; i < 3; i++) {
         struct stat st;
-        ASSERT_EQ(lstat(under(made[i]), &st), 0);
+        ASSERT_EQ(lstat(test_under(made[i]), &st), 0);
         ASSERT(S_ISDIR(st.st_mode));
         if ((st.st_mode & 07777) != 0700)
             FAIL_("%s made with mode %o, want 700", made[i], (unsigned)(st.st_mode & 07777));
     }
     clpool__cache_close(&c);
     /* Open again: an existing good directory is used as is. */
-    c = open_dir(under("a/b/c"));
+    c = open_dir(test_under("a/b/c"));
     ASSERT(c.dir != NULL);
     clpool__cache_close(&c);
 
     /* Writable by others: off, with the fix in the note. */
-    ASSERT_EQ(mkdir(under("open"), 0700), 0);
-    ASSERT_EQ(chmod(under("open"), 0777), 0);
-    snprintf(why, sizeof why, "%s is writable by group or others; chmod 700 it", under("open"));
-    expect_off(under("open"), why);
-    ASSERT_EQ(chmod(under("open"), 0770), 0);
-    expect_off(under("open"), why);
+    ASSERT_EQ(mkdir(test_under("open"), 0700), 0);
+    ASSERT_EQ(chmod(test_under("open"), 0777), 0);
+    snprintf(why, sizeof why, "%s is writable by group or others; chmod 700 it",
+             test_under("open"));
+    expect_off(test_under("open"), why);
+    ASSERT_EQ(chmod(test_under("open"), 0770), 0);
+    expect_off(test_under("open"), why);
     /* Readable by others is allowed: only writing lets them plant code. */
-    ASSERT_EQ(chmod(under("open"), 0755), 0);
-    c = open_dir(under("open"));
+    ASSERT_EQ(chmod(test_under("open"), 0755), 0);
+    c = open_dir(test_under("open"));
     ASSERT(c.dir != NULL);
     clpool__cache_close(&c);
 
     /* A symbolic link to a good directory: off (it could be repointed). */
-    ASSERT_EQ(symlink(under("a/b/c"), under("link")), 0);
+    ASSERT_EQ(symlink(test_under("a/b/c"), test_under("link")), 0);
     snprintf(why, sizeof why, "%s is a symbolic link; use the directory it points to",
-             under("link"));
-    expect_off(under("link"), why);
-    expect_off(under("link/"), why);
+             test_under("link"));
+    expect_off(test_under("link"), why);
+    expect_off(test_under("link/"), why);
 
     /* A regular file: off; and a path through a file cannot be made. */
-    write_file(under("file"), "x", 1);
-    snprintf(why, sizeof why, "%s is not a directory", under("file"));
-    expect_off(under("file"), why);
-    snprintf(why, sizeof why, "cannot create %s: %s", under("file/sub"), strerror(ENOTDIR));
-    expect_off(under("file/sub/dir"), why);
+    write_file(test_under("file"), "x", 1);
+    snprintf(why, sizeof why, "%s is not a directory", test_under("file"));
+    expect_off(test_under("file"), why);
+    snprintf(why, sizeof why, "cannot create %s: %s", test_under("file/sub"), strerror(ENOTDIR));
+    expect_off(test_under("file/sub/dir"), why);
 
     /* Owned by someone else (needs root to arrange): off, naming the owner. */
     if (geteuid() == 0) {
-        ASSERT_EQ(mkdir(under("theirs"), 0700), 0);
-        ASSERT_EQ(chown(under("theirs"), 65534, 65534), 0);
-        snprintf(why, sizeof why, "%s is owned by uid 65534, not 0", under("theirs"));
-        expect_off(under("theirs"), why);
+        ASSERT_EQ(mkdir(test_under("theirs"), 0700), 0);
+        ASSERT_EQ(chown(test_under("theirs"), 65534, 65534), 0);
+        snprintf(why, sizeof why, "%s is owned by uid 65534, not 0", test_under("theirs"));
+        expect_off(test_under("theirs"), why);
     } else {
         fprintf(stderr, "note: not root, the other-owner case is not tested\n");
     }
@@ -353,43 +325,38 @@ static void test_directories(void)
 static void test_default_dir(void)
 {
     /* XDG_CACHE_HOME, when absolute, wins. */
-    ASSERT_EQ(setenv("XDG_CACHE_HOME", under("xdg"), 1), 0);
-    ASSERT_EQ(setenv("HOME", under("home"), 1), 0);
+    ASSERT_EQ(setenv("XDG_CACHE_HOME", test_under("xdg"), 1), 0);
+    ASSERT_EQ(setenv("HOME", test_under("home"), 1), 0);
     clpool__cache c = open_dir(NULL);
     ASSERT(c.dir != NULL);
-    ASSERT(strcmp(c.dir, under("xdg/clpool")) == 0);
+    ASSERT(strcmp(c.dir, test_under("xdg/clpool")) == 0);
     clpool__cache_close(&c);
 
     /* A relative XDG_CACHE_HOME is invalid (XDG spec): HOME is used. */
     ASSERT_EQ(setenv("XDG_CACHE_HOME", "relative/dir", 1), 0);
     c = open_dir(NULL);
     ASSERT(c.dir != NULL);
-    ASSERT(strcmp(c.dir, under("home/.cache/clpool")) == 0);
+    ASSERT(strcmp(c.dir, test_under("home/.cache/clpool")) == 0);
     clpool__cache_close(&c);
     ASSERT(!exists("relative"));
 
     ASSERT_EQ(unsetenv("XDG_CACHE_HOME"), 0);
     c = open_dir(NULL);
     ASSERT(c.dir != NULL);
-    ASSERT(strcmp(c.dir, under("home/.cache/clpool")) == 0);
+    ASSERT(strcmp(c.dir, test_under("home/.cache/clpool")) == 0);
     char note[600];
-    snprintf(note, sizeof note, "cache: %s", under("home/.cache/clpool"));
+    snprintf(note, sizeof note, "cache: %s", test_under("home/.cache/clpool"));
     ASSERT(strcmp(c.note, note) == 0);
     clpool__cache_close(&c);
     /* ~/.cache was made private too. */
     struct stat st;
-    ASSERT_EQ(lstat(under("home/.cache"), &st), 0);
+    ASSERT_EQ(lstat(test_under("home/.cache"), &st), 0);
     ASSERT_EQ(st.st_mode & 077, 0);
 }
 
 int main(void)
 {
-    snprintf(root, sizeof root, "/tmp/clpool-unit-cache-XXXXXX");
-    if (mkdtemp(root) == NULL) {
-        root[0] = '\0';
-        FAIL_("mkdtemp: %s", strerror(errno));
-    }
-    atexit(cleanup);
+    test_tmpdir("unit-cache");
 
     test_keys();
     test_entries();
