@@ -241,10 +241,10 @@ static void deaths_outside_idle(clpool *pool, clpool_kernel *die, int workers)
         ASSERT_EQ(kill(victim, outside[s].sig), 0);
         /* Dead for sure (a zombie) before the map starts. */
         double t0 = faults_now_ms();
-        while (faults_proc_state(victim) != 'Z' &&
+        while (proc_state(victim) != 'Z' &&
                faults_now_ms() - t0 < 1000.0 * faults_time_scale())
             faults_sleep_ms(1);
-        ASSERT_EQ(faults_proc_state(victim), 'Z');
+        ASSERT_EQ(proc_state(victim), 'Z');
         injected++;
         int rc = CLPOOL_MAP(die, n, clpool_out(out, sizeof *out), clpool_u32(UINT32_MAX),
                             clpool_u32(0), clpool_u32(0));

@@ -126,8 +126,7 @@ static void run(enum how how)
         for (int i = 0; i < 2; i++) {
             if (gone_after[i] >= 0)
                 continue;
-            char s = faults_proc_state(pids[i]);
-            if (s == 0 || s == 'Z' || s == 'X')
+            if (proc_gone(pids[i]))
                 gone_after[i] = faults_now_ms() - t0;
             else
                 left++;

@@ -90,24 +90,6 @@ static inline void faults_sleep_ms(unsigned ms)
         ;
 }
 
-/* The state letter of /proc/<pid>/stat ('R', 'S', 'Z', ...), 0 if gone. */
-static inline char faults_proc_state(pid_t pid)
-{
-    char path[64], state = 0;
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    char buf[512];
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    const char *p = strrchr(buf, ')');
-    if (p != NULL && p[1] == ' ')
-        state = p[2];
-    return state;
-}
-
 /* This process's children, none of them a zombie: exactly want of them. */
 static inline void faults_check_children(size_t want)
 {
@@ -116,7 +98,7 @@ static inline void faults_check_children(size_t want)
     if (n != want)
         FAIL_("%zu child processes, want %zu (while: %s)", n, want, faults_phase_);
     for (size_t i = 0; i < n && i < 256; i++)
-        if (faults_proc_state(pids[i]) == 'Z')
+        if (proc_state(pids[i]) == 'Z')
             FAIL_("child pid %ld is an unreaped zombie (while: %s)", (long)pids[i],
                   faults_phase_);
 }

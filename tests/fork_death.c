@@ -63,12 +63,8 @@ static void check_children(void)
     size_t n = proc_children(pids, 64);
     ASSERT_EQ(n, WORKERS);
     for (size_t i = 0; i < n; i++) {
-        char path[64], state = '?';
-        snprintf(path, sizeof path, "/proc/%ld/stat", (long)pids[i]);
-        FILE *f = fopen(path, "r");
-        ASSERT(f != NULL);
-        ASSERT_EQ(fscanf(f, "%*d (%*[^)]) %c", &state), 1);
-        fclose(f);
+        char state = proc_state(pids[i]);
+        ASSERT(state != 0);
         if (state == 'Z')
             FAIL_("worker pid %ld is a zombie", (long)pids[i]);
     }

@@ -77,18 +77,6 @@ static _Noreturn void owner(int fd, int in_thread)
         (void)pause();
 }
 
-static int gone(pid_t pid)
-{
-    char path[64], state = '?';
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 1;
-    int n = fscanf(f, "%*d (%*[^)]) %c", &state);
-    fclose(f);
-    return n == 1 && (state == 'Z' || state == 'X');
-}
-
 static void run(int in_thread, double limit)
 {
     int fds[2];
@@ -116,7 +104,7 @@ static void run(int in_thread, double limit)
     ASSERT_EQ(waitpid(child, NULL, 0), child);
     double t0 = test_seconds();
     for (int i = 0; i < WORKERS; i++) {
-        while (!gone(pids[i])) {
+        while (!proc_gone(pids[i])) {
             if (test_seconds() - t0 > limit)
                 FAIL_("worker pid %ld still runs %.1f s after its owner was killed (%s)",
                       (long)pids[i], test_seconds() - t0, in_thread ? "thread" : "main thread");

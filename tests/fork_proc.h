@@ -1,6 +1,7 @@
 /*
  * What the fork tests look at in /proc: this process's children (the
- * workers), its open descriptors and mappings, and a process's CPU time.
+ * workers), its open descriptors and mappings, and a process's state and CPU
+ * time.
  */
 #ifndef CLPOOL_TEST_FORK_PROC_H
 #define CLPOOL_TEST_FORK_PROC_H
@@ -8,6 +9,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -68,6 +70,32 @@ static inline size_t proc_count_maps(void)
             n++;
     fclose(f);
     return n;
+}
+
+/* The state letter of /proc/<pid>/stat ('R', 'S', 'Z', ...), 0 if gone. */
+static inline char proc_state(pid_t pid)
+{
+    char path[64], state = 0;
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    char buf[512];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    const char *p = strrchr(buf, ')');
+    if (p != NULL && p[1] == ' ')
+        state = p[2];
+    return state;
+}
+
+/* Whether process pid has ended: no /proc entry, or dead and waiting to be
+ * reaped (a zombie). */
+static inline int proc_gone(pid_t pid)
+{
+    char state = proc_state(pid);
+    return state == 0 || state == 'Z' || state == 'X';
 }
 
 /* utime + stime of a process in clock ticks, -1 if it is gone. */
