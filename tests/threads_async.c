@@ -29,8 +29,8 @@ static void scalar_bytes_copied(clpool *pool, clpool_kernel *k, const float *x, 
     a = -100.0f;
     ASSERT_OK(pool, clpool_wait(ev));
     for (size_t i = 0; i < n; i++)
-        if (y[i] != 2.0f * x[i])
-            FAIL_("item %zu: %g, want %g", i, y[i], 2.0f * x[i]);
+        if (y[i] != ref_saxpy(2.0f, x[i], 0.0f))
+            FAIL_("item %zu: %g, want %g", i, y[i], ref_saxpy(2.0f, x[i], 0.0f));
     free(y);
 }
 
@@ -95,7 +95,7 @@ static void run(clpool *pool)
     ASSERT_OK(pool, CLPOOL_MAP(k, n, clpool_f32(3.0f), clpool_in(x, 4), clpool_inout(z, 4)));
     ASSERT_EQ(strcmp(clpool_errmsg(pool), ""), 0);
     for (size_t i = 0; i < n; i++)
-        ASSERT(z[i] == 3.0f * x[i] + 1.0f);
+        ASSERT(z[i] == ref_saxpy(3.0f, x[i], 1.0f));
     free(z);
     for (int m = MAPS - 1; m >= 0; m--) {
         int rc = clpool_wait(ev[m]);
