@@ -71,27 +71,14 @@ static void run(clpool *pool, int overlap)
     clpool_program_free(prog);
 }
 
-static clpool *open_or_null(clpool_backend backend)
-{
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = backend;
-    clpool *pool = NULL;
-    int rc = clpool_open(&cfg, &pool);
-    if (rc == CLPOOL_ENODEV)
-        return NULL;
-    if (rc != CLPOOL_OK)
-        FAIL_("clpool_open: %s: %s", clpool_err_name(rc), clpool_errmsg(NULL));
-    return pool;
-}
-
 int main(void)
 {
     ASSERT_EQ(setenv("CLPOOL_MAX_CHUNK_BYTES", "65536", 1), 0);
     int ran = 0;
     const clpool_backend backends[] = {CLPOOL_FORK, CLPOOL_OPENCL};
     for (int b = 0; b < 2; b++) {
-        clpool *pool = open_or_null(backends[b]);
+        clpool_config cfg = test_config(backends[b]);
+        clpool *pool = test_try_open(&cfg);
         if (pool == NULL)
             continue;
         run(pool, 0);
