@@ -71,7 +71,7 @@ static int xfer_queue(clpool *pool, cl_command_queue *out)
 
 int clpool__cl_xfer_write(clpool_buffer *buf, size_t off, const void *src, size_t len)
 {
-    cl_command_queue q;
+    cl_command_queue q = NULL;
     int status = xfer_queue(buf->pool, &q);
     if (status != CLPOOL_OK)
         return status;
@@ -87,7 +87,7 @@ int clpool__cl_xfer_write(clpool_buffer *buf, size_t off, const void *src, size_
 
 int clpool__cl_xfer_read(clpool_buffer *buf, size_t off, void *dst, size_t len)
 {
-    cl_command_queue q;
+    cl_command_queue q = NULL;
     int status = xfer_queue(buf->pool, &q);
     if (status != CLPOOL_OK)
         return status;
