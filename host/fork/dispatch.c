@@ -314,9 +314,19 @@ static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clp
     return fail(fp, f->status, msg);
 }
 
-/* A map or command needs workers: bring back the ones lost earlier. */
-static int ensure_workers(struct clpool__fork_pool *fp)
+/* A map or command needs workers: bring back the ones lost earlier. A
+ * command (thorough) first asks waitpid about every worker: each one must
+ * answer it, so a worker that died idle since the last job would fail it,
+ * and a command takes milliseconds anyway. A map does not pay a system call
+ * per worker: one that died idle is noticed while the map runs (look_at)
+ * and the map goes on without it. */
+static int ensure_workers(struct clpool__fork_pool *fp, int thorough)
 {
+    if (thorough) {
+        char how[160];
+        for (uint32_t i = 0; i < fp->nworkers; i++)
+            (void)clpool__fork_check_dead(fp, i, how, sizeof how);
+    }
     if (fp->nlive == fp->nworkers)
         return CLPOOL_OK;
     int status = clpool__fork_respawn_absent(fp);
@@ -341,7 +351,7 @@ static int run_map(clpool_kernel *k, size_t first, size_t count, size_t global,
         return clpool__error(pool, CLPOOL_EARG,
                              "kernel '%s' has %zu parameters; the fork backend takes at most %d",
                              k->name, nargs, FORK_MAX_ARGS);
-    int status = ensure_workers(fp);
+    int status = ensure_workers(fp, 0);
     if (status != CLPOOL_OK)
         return status;
 
@@ -415,7 +425,7 @@ static const char *command_word(uint32_t cmd)
 int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
                          uint32_t kslot, const char *text)
 {
-    int status = ensure_workers(fp);
+    int status = ensure_workers(fp, 1);
     if (status != CLPOOL_OK)
         return status;
     uint32_t gen;
