@@ -42,6 +42,7 @@
 struct failure {
     int status;
     uint32_t worker; /* the dead worker, UINT32_MAX if none */
+    int inside;      /* it had entered the job (a command's every_worker death may not have) */
     pid_t pid;
     char how[160];
     size_t begin, end;
@@ -147,6 +148,7 @@ static void look_at(struct clpool__fork_pool *fp, uint32_t i, uint32_t gen, int 
     if ((every_worker || cur == gen) && f->status == CLPOOL_OK) {
         f->status = CLPOOL_EWORKER;
         f->worker = i;
+        f->inside = cur == gen;
         f->pid = fp->workers[i].pid;
         snprintf(f->how, sizeof f->how, "%s", how);
         f->begin = begin;
@@ -422,12 +424,18 @@ static const char *command_word(uint32_t cmd)
     }
 }
 
-int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
-                         uint32_t kslot, const char *text)
+/* Publishes a command and waits for every worker to carry it out. On
+ * failure the command is withdrawn and every worker killed: workers that had
+ * not yet seen it would now never see it, and those that had are started
+ * afresh from the parent's tables, which do not hold what it was adding. */
+static int command_once(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
+                        uint32_t kslot, const char *text, struct failure *f)
 {
     int status = ensure_workers(fp, 1);
-    if (status != CLPOOL_OK)
+    if (status != CLPOOL_OK) {
+        f->status = CLPOOL_OK; /* nothing published, nothing to report here */
         return status;
+    }
     uint32_t gen;
     struct clpool__fork_job *job = clpool__fork_job_begin(fp, &gen);
     job->cmd = cmd;
@@ -438,10 +446,30 @@ int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t ps
     snprintf(job->name, sizeof job->name, "%s", cmd == FORK_CMD_RESOLVE ? text : "");
     clpool__fork_job_publish(fp, job, gen, 0); /* every worker has to act */
 
-    struct failure f;
-    status = wait_done(fp, gen, clpool__fork_now_ns() + COMMAND_NS, 1, &f);
+    status = wait_done(fp, gen, clpool__fork_now_ns() + COMMAND_NS, 1, f);
     if (status == CLPOOL_OK)
         return CLPOOL_OK;
+    atomic_store_explicit(&job->gen, 0, memory_order_seq_cst);
+    for (uint32_t i = 0; i < fp->nworkers; i++)
+        clpool__fork_kill(fp, i);
+    return status;
+}
+
+int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
+                         uint32_t kslot, const char *text)
+{
+    struct failure f;
+    int status = command_once(fp, cmd, pslot, kslot, text, &f);
+    /* A worker that died without entering the command was killed from
+     * outside just before it was published, still alive when ensure_workers
+     * looked: the command lost nothing to it. With every worker started
+     * afresh, it runs once more, and the caller sees no error for a death
+     * that happened while the pool was idle. */
+    if (status == CLPOOL_EWORKER && f.status == CLPOOL_EWORKER && f.worker != UINT32_MAX &&
+        !f.inside && clpool__fork_respawn_absent(fp) == CLPOOL_OK)
+        status = command_once(fp, cmd, pslot, kslot, text, &f);
+    if (status == CLPOOL_OK || f.status == CLPOOL_OK)
+        return status;
 
     char msg[768];
     if (f.worker != UINT32_MAX)
@@ -450,11 +478,5 @@ int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t ps
     else
         snprintf(msg, sizeof msg, "fork backend: the workers did not finish %s %s within %llu s",
                  command_word(cmd), text ? text : "a program", COMMAND_NS / 1000000000ull);
-    /* Workers that had not yet seen the command would now never see it:
-     * start them all afresh from the parent's tables, which do not hold
-     * what this command was adding. */
-    atomic_store_explicit(&job->gen, 0, memory_order_seq_cst);
-    for (uint32_t i = 0; i < fp->nworkers; i++)
-        clpool__fork_kill(fp, i);
     return fail(fp, f.status, msg);
 }
