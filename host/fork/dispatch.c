@@ -170,11 +170,15 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
     f->status = CLPOOL_OK;
     f->worker = UINT32_MAX;
     f->idle_worker = UINT32_MAX;
-    /* While the workers start on the job, look at one of them: a worker
-     * killed from outside while idle is noticed within nworkers maps even
-     * when no map is long enough to reach the slices below. */
+    /* A worker without a life word (its kernel refused the robust list)
+     * is looked at in turn while the workers start on the job: killed from
+     * outside while idle, it is noticed within nworkers maps even when no
+     * map is long enough to reach the slices below. The others' deaths are
+     * seen before every job, at no cost; a waitpid here would be a third of
+     * a small map's time. */
     fp->next_look = (fp->next_look + 1) % fp->nworkers;
-    look_at(fp, fp->next_look, gen, every_worker, f);
+    if (atomic_load_explicit(&ctl->w[fp->next_look].life, memory_order_relaxed) == 0)
+        look_at(fp, fp->next_look, gen, every_worker, f);
     if (f->status != CLPOOL_OK)
         return f->status;
     uint64_t start = clpool__fork_now_ns();
@@ -316,14 +320,14 @@ static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clp
     return fail(fp, f->status, msg);
 }
 
-/* A map or command needs workers: bring back the ones lost earlier. A
- * command (thorough) first asks waitpid about every worker: each one must
- * answer it, so a worker that died idle since the last job would fail it,
- * and a command takes milliseconds anyway. A map does not pay a system call
- * per worker: one that died idle is noticed while the map runs (look_at)
- * and the map goes on without it. */
+/* A map or command needs workers: reap the ones that died since the last
+ * job (their life words say so, without a system call) and bring back every
+ * one lost. A command (thorough) also asks waitpid about every worker: each
+ * one must answer it, a worker whose kernel refused it a life word would go
+ * unseen otherwise, and a command takes milliseconds anyway. */
 static int ensure_workers(struct clpool__fork_pool *fp, int thorough)
 {
+    (void)clpool__fork_reap_marked(fp);
     if (thorough) {
         char how[160];
         for (uint32_t i = 0; i < fp->nworkers; i++)
