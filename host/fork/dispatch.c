@@ -42,6 +42,7 @@
 struct failure {
     int status;
     uint32_t worker; /* the dead worker, UINT32_MAX if none */
+    int inside;      /* it had entered the job (a command's every_worker death may not have) */
     pid_t pid;
     char how[160];
     size_t begin, end;
@@ -147,6 +148,7 @@ static void look_at(struct clpool__fork_pool *fp, uint32_t i, uint32_t gen, int 
     if ((every_worker || cur == gen) && f->status == CLPOOL_OK) {
         f->status = CLPOOL_EWORKER;
         f->worker = i;
+        f->inside = cur == gen;
         f->pid = fp->workers[i].pid;
         snprintf(f->how, sizeof f->how, "%s", how);
         f->begin = begin;
@@ -168,11 +170,15 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
     f->status = CLPOOL_OK;
     f->worker = UINT32_MAX;
     f->idle_worker = UINT32_MAX;
-    /* While the workers start on the job, look at one of them: a worker
-     * killed from outside while idle is noticed within nworkers maps even
-     * when no map is long enough to reach the slices below. */
+    /* A worker without a life word (its kernel refused the robust list)
+     * is looked at in turn while the workers start on the job: killed from
+     * outside while idle, it is noticed within nworkers maps even when no
+     * map is long enough to reach the slices below. The others' deaths are
+     * seen before every job, at no cost; a waitpid here would be a third of
+     * a small map's time. */
     fp->next_look = (fp->next_look + 1) % fp->nworkers;
-    look_at(fp, fp->next_look, gen, every_worker, f);
+    if (atomic_load_explicit(&ctl->w[fp->next_look].life, memory_order_relaxed) == 0)
+        look_at(fp, fp->next_look, gen, every_worker, f);
     if (f->status != CLPOOL_OK)
         return f->status;
     uint64_t start = clpool__fork_now_ns();
@@ -314,9 +320,19 @@ static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clp
     return fail(fp, f->status, msg);
 }
 
-/* A map or command needs workers: bring back the ones lost earlier. */
-static int ensure_workers(struct clpool__fork_pool *fp)
+/* A map or command needs workers: reap the ones that died since the last
+ * job (their life words say so, without a system call) and bring back every
+ * one lost. A command (thorough) also asks waitpid about every worker: each
+ * one must answer it, a worker whose kernel refused it a life word would go
+ * unseen otherwise, and a command takes milliseconds anyway. */
+static int ensure_workers(struct clpool__fork_pool *fp, int thorough)
 {
+    (void)clpool__fork_reap_marked(fp);
+    if (thorough) {
+        char how[160];
+        for (uint32_t i = 0; i < fp->nworkers; i++)
+            (void)clpool__fork_check_dead(fp, i, how, sizeof how);
+    }
     if (fp->nlive == fp->nworkers)
         return CLPOOL_OK;
     int status = clpool__fork_respawn_absent(fp);
@@ -342,7 +358,7 @@ static int start_map(clpool_kernel *k, size_t first, size_t count, size_t global
         return clpool__error(pool, CLPOOL_EARG,
                              "kernel '%s' has %zu parameters; the fork backend takes at most %d",
                              k->name, nargs, FORK_MAX_ARGS);
-    int status = ensure_workers(fp);
+    int status = ensure_workers(fp, 0);
     if (status != CLPOOL_OK)
         return status;
 
@@ -430,12 +446,18 @@ static const char *command_word(uint32_t cmd)
     }
 }
 
-int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
-                         uint32_t kslot, const char *text)
+/* Publishes a command and waits for every worker to carry it out. On
+ * failure the command is withdrawn and every worker killed: workers that had
+ * not yet seen it would now never see it, and those that had are started
+ * afresh from the parent's tables, which do not hold what it was adding. */
+static int command_once(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
+                        uint32_t kslot, const char *text, struct failure *f)
 {
-    int status = ensure_workers(fp);
-    if (status != CLPOOL_OK)
+    int status = ensure_workers(fp, 1);
+    if (status != CLPOOL_OK) {
+        f->status = CLPOOL_OK; /* nothing published, nothing to report here */
         return status;
+    }
     uint32_t gen;
     struct clpool__fork_job *job = clpool__fork_job_begin(fp, &gen);
     job->cmd = cmd;
@@ -446,10 +468,30 @@ int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t ps
     snprintf(job->name, sizeof job->name, "%s", cmd == FORK_CMD_RESOLVE ? text : "");
     clpool__fork_job_publish(fp, job, gen, 0); /* every worker has to act */
 
-    struct failure f;
-    status = wait_done(fp, gen, clpool__fork_now_ns() + COMMAND_NS, 1, &f);
+    status = wait_done(fp, gen, clpool__fork_now_ns() + COMMAND_NS, 1, f);
     if (status == CLPOOL_OK)
         return CLPOOL_OK;
+    atomic_store_explicit(&job->gen, 0, memory_order_seq_cst);
+    for (uint32_t i = 0; i < fp->nworkers; i++)
+        clpool__fork_kill(fp, i);
+    return status;
+}
+
+int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t pslot,
+                         uint32_t kslot, const char *text)
+{
+    struct failure f;
+    int status = command_once(fp, cmd, pslot, kslot, text, &f);
+    /* A worker that died without entering the command was killed from
+     * outside just before it was published, still alive when ensure_workers
+     * looked: the command lost nothing to it. With every worker started
+     * afresh, it runs once more, and the caller sees no error for a death
+     * that happened while the pool was idle. */
+    if (status == CLPOOL_EWORKER && f.status == CLPOOL_EWORKER && f.worker != UINT32_MAX &&
+        !f.inside && clpool__fork_respawn_absent(fp) == CLPOOL_OK)
+        status = command_once(fp, cmd, pslot, kslot, text, &f);
+    if (status == CLPOOL_OK || f.status == CLPOOL_OK)
+        return status;
 
     char msg[768];
     if (f.worker != UINT32_MAX)
@@ -458,11 +500,5 @@ int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t ps
     else
         snprintf(msg, sizeof msg, "fork backend: the workers did not finish %s %s within %llu s",
                  command_word(cmd), text ? text : "a program", COMMAND_NS / 1000000000ull);
-    /* Workers that had not yet seen the command would now never see it:
-     * start them all afresh from the parent's tables, which do not hold
-     * what this command was adding. */
-    atomic_store_explicit(&job->gen, 0, memory_order_seq_cst);
-    for (uint32_t i = 0; i < fp->nworkers; i++)
-        clpool__fork_kill(fp, i);
     return fail(fp, f.status, msg);
 }

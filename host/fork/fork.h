@@ -28,6 +28,17 @@
  * or a job that runs past the pool's time limit, fails the map; the workers
  * still inside the job are killed and reaped, and every lost worker is
  * replaced by a fresh fork that reloads the live programs.
+ *
+ * Deaths between jobs. Each worker registers its life word (wshared.life)
+ * as a robust futex it holds: however the worker ends, the kernel marks the
+ * word FUTEX_OWNER_DIED as the process exits. Before it publishes any job
+ * the parent reads every live worker's word (plain loads, no system call:
+ * a warm map takes about a microsecond, and a waitpid is a third of that),
+ * reaps the dead and forks their replacements, so that a map or a command
+ * started after a worker was killed while the pool was idle just works.
+ * A command, which every worker must answer, also asks waitpid about each
+ * worker first, and runs again once if a worker that never entered it died
+ * meanwhile (killed an instant before it was published).
  */
 #ifndef CLPOOL_FORK_H
 #define CLPOOL_FORK_H
@@ -94,6 +105,10 @@ struct clpool__fork_job {
 struct clpool__fork_wshared {
     /* The generation of the job this worker is inside, 0 when none. */
     alignas(FORK_LINE) _Atomic uint32_t cur;
+    /* The worker's thread id while it lives, 0 if the kernel refused its
+     * robust futex list; the kernel sets FUTEX_OWNER_DIED in it when the
+     * worker exits. In cur's line: the parent reads both for every job. */
+    _Atomic uint32_t life;
     _Atomic uint32_t sleeping;  /* counted in ctl->sleepers */
     _Atomic uint32_t ready;     /* startup finished: WORKER_READY or WORKER_FAILED */
     /* The chunk being run, for the message if the worker dies in it; absolute
@@ -224,6 +239,9 @@ int clpool__fork_respawn_absent(struct clpool__fork_pool *fp);
 /* If worker i has died, reaps it, marks it absent and writes how it ended
  * into how ("was killed by SIGSEGV"). Returns 1 if it died, 0 if it lives. */
 int clpool__fork_check_dead(struct clpool__fork_pool *fp, uint32_t i, char *how, size_t howlen);
+/* Reaps the live workers whose life word says they have exited, and marks
+ * them absent; no system call unless one has. Returns how many. */
+uint32_t clpool__fork_reap_marked(struct clpool__fork_pool *fp);
 /* SIGKILLs worker i, reaps it, marks it absent. */
 void clpool__fork_kill(struct clpool__fork_pool *fp, uint32_t i);
 /* Asks every worker to exit, waits a bounded time, kills the rest. */

@@ -10,11 +10,13 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* How long an idle worker keeps spinning on ctl->gen before it sleeps. A
@@ -247,6 +249,29 @@ static void reset_signals(void)
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* The worker's robust futex list: one entry, whose word is its life word
+ * in the control block (see fork.h). It lives in the worker's own memory,
+ * where the kernel walks it as the worker exits. It replaces the C
+ * library's list for this thread, which only robust mutexes use, and
+ * nothing in a worker does. */
+static struct robust_list_head life_head;
+static struct robust_list life_entry;
+
+static void register_life(_Atomic uint32_t *life)
+{
+    life_entry.next = &life_head.list;
+    life_head.list.next = &life_entry;
+    /* The word is found at entry + offset: through uintptr_t, since the
+     * two are in different objects. */
+    life_head.futex_offset = (long)((uintptr_t)life - (uintptr_t)&life_entry);
+    life_head.list_op_pending = NULL;
+    /* The kernel marks the word only if it holds the exiting thread's id. */
+    atomic_store_explicit(life, (uint32_t)gettid(), memory_order_relaxed);
+    if (syscall(SYS_set_robust_list, &life_head, sizeof life_head) != 0)
+        /* No mark will come: the parent looks at this worker with waitpid. */
+        atomic_store_explicit(life, 0, memory_order_relaxed);
+}
+
 /* The owner's descriptors (sockets, pipe ends) must not stay open for as
  * long as the pool lives: a peer would wait for an EOF that never comes.
  * stdin/stdout/stderr stay for kernels that print. */
@@ -279,6 +304,9 @@ _Noreturn void clpool__fork_worker_main(struct clpool__fork_pool *fp, uint32_t i
         _exit(EXIT_PARENT_GONE);
     reset_signals();
     close_fds();
+    /* Before ready: from then on the parent notices this worker's death
+     * from the word. A death before it is seen by the startup wait. */
+    register_life(&w.me->life);
 
     /* A replacement worker loads what its predecessors loaded one command
      * at a time: the slot tables are in its copy of the owner's memory. */

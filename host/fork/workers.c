@@ -6,6 +6,8 @@
 #include "fork.h"
 
 #include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,10 @@
 #define SLICE_NS 10000000u
 /* How long close waits for workers to leave on their own. */
 #define STOP_NS 1000000000ull
+/* A worker whose life word is marked has started to exit; if it is not
+ * reapable after this long, the mark was not the kernel's (a kernel's stray
+ * write into the control block) and the worker is killed. */
+#define REAP_NS 1000000000ull
 
 const char *clpool__fork_signame(int sig, char *buf, size_t len)
 {
@@ -91,6 +97,40 @@ void clpool__fork_kill(struct clpool__fork_pool *fp, uint32_t i)
         r = waitpid(wk->pid, NULL, 0);
     while (r < 0 && errno == EINTR);
     mark_absent(fp, i);
+}
+
+/* Worker i's life word is marked: the kernel marks it early in the exit,
+ * while the address space is torn down, so the process may need a moment
+ * more before waitpid can reap it (or, with SIGCHLD ignored, before it is
+ * gone). Waits for that, bounded. */
+static void reap_exiting(struct clpool__fork_pool *fp, uint32_t i)
+{
+    char how[128];
+    uint64_t start = clpool__fork_now_ns();
+    for (unsigned tries = 0; !clpool__fork_check_dead(fp, i, how, sizeof how); tries++) {
+        if (clpool__fork_now_ns() - start > REAP_NS) {
+            clpool__fork_kill(fp, i);
+            return;
+        }
+        if (tries < 16)
+            sched_yield();
+        else
+            clpool__fork_sleep_ns(50000);
+    }
+}
+
+uint32_t clpool__fork_reap_marked(struct clpool__fork_pool *fp)
+{
+    uint32_t reaped = 0;
+    for (uint32_t i = 0; i < fp->nworkers; i++) {
+        if (fp->workers[i].state != FORK_W_LIVE ||
+            !(atomic_load_explicit(&fp->ctl->w[i].life, memory_order_relaxed) &
+              FUTEX_OWNER_DIED))
+            continue;
+        reap_exiting(fp, i);
+        reaped++;
+    }
+    return reaped;
 }
 
 /* Waits until every worker in the spawned set has reported its startup, or
@@ -169,6 +209,7 @@ int clpool__fork_respawn_absent(struct clpool__fork_pool *fp)
             continue;
         struct clpool__fork_wshared *w = &fp->ctl->w[i];
         atomic_store_explicit(&w->cur, 0, memory_order_relaxed);
+        atomic_store_explicit(&w->life, 0, memory_order_relaxed);
         atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
         atomic_store_explicit(&w->ready, 0, memory_order_relaxed);
         atomic_store_explicit(&w->begin, 0, memory_order_relaxed);
