@@ -84,10 +84,10 @@ static void wait_dead(pid_t pid)
 {
     double t0 = faults_now_ms();
     char s;
-    while ((s = faults_proc_state(pid)) != 'Z' && s != 0 &&
+    while ((s = proc_state(pid)) != 'Z' && s != 0 &&
            faults_now_ms() - t0 < 1000.0 * faults_time_scale())
         faults_sleep_ms(1);
-    s = faults_proc_state(pid);
+    s = proc_state(pid);
     if (s != 'Z' && s != 0)
         FAIL_("pid %ld is still in state %c a second after SIGKILL", (long)pid, s);
 }
@@ -152,9 +152,7 @@ static void run(int workers)
 {
     size_t fds0 = proc_count_fds();
     size_t children0 = proc_children(NULL, 0);
-    clpool_config cfg;
-    clpool_config_init(&cfg);
-    cfg.backend = CLPOOL_FORK;
+    clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = workers;
     cfg.timeout_ms = 0;
     clpool *pool = NULL;
