@@ -280,22 +280,13 @@ static void run(int workers)
     deaths_outside_busy(pool, spin, workers);
     deaths_outside_idle(pool, die, workers);
 
-    faults_phase("closing the pool");
-    clpool_program_free(prog);
-    clpool_close(pool);
-    faults_check_children(children0);
-    ASSERT_EQ(proc_count_fds(), fds0);
+    faults_close_and_check(pool, prog, children0, fds0);
 }
 
 int main(void)
 {
     faults_watchdog(240);
-    static const int counts[] = {1, 2, 4};
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        double t0 = faults_now_ms();
-        run(counts[i]);
-        fprintf(stderr, "%d workers: done in %.0f ms\n", counts[i], faults_now_ms() - t0);
-    }
+    faults_each_worker_count(run);
     double median = faults_median(latencies, measured);
     printf("faults injected: %zu, hangs: 0, median death-to-error: %.1f ms\n", injected, median);
     fprintf(stderr, "(death-to-error over %zu timed faults: min %.1f, max %.1f ms)\n", measured,

@@ -179,21 +179,12 @@ static void run(int workers)
     resolve_after_kill(pool, workers, all, "every worker killed while idle");
     map_after_death(pool, add, workers, all, "every worker killed while idle");
 
-    faults_phase("closing the pool");
-    clpool_program_free(prog);
-    clpool_close(pool);
-    faults_check_children(children0);
-    ASSERT_EQ(proc_count_fds(), fds0);
+    faults_close_and_check(pool, prog, children0, fds0);
 }
 
 int main(void)
 {
     faults_watchdog(240);
-    static const int counts[] = {1, 2, 4};
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        double t0 = faults_now_ms();
-        run(counts[i]);
-        fprintf(stderr, "%d workers: done in %.0f ms\n", counts[i], faults_now_ms() - t0);
-    }
+    faults_each_worker_count(run);
     return 0;
 }

@@ -71,11 +71,7 @@ static void run(int workers, int from_env)
                 FAIL_("after a timeout: item %zu holds %u", i, out[i]);
     }
     free(out);
-    faults_phase("closing");
-    clpool_program_free(prog);
-    clpool_close(pool);
-    faults_check_children(children0);
-    ASSERT_EQ(proc_count_fds(), fds0);
+    faults_close_and_check(pool, prog, children0, fds0);
 }
 
 int main(void)

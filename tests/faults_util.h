@@ -103,6 +103,29 @@ static inline void faults_check_children(size_t want)
                   faults_phase_);
 }
 
+/* Frees prog, closes pool, and asserts that the children and descriptors
+ * are back to what they were before the pool was opened. */
+static inline void faults_close_and_check(clpool *pool, clpool_program *prog, size_t children0,
+                                          size_t fds0)
+{
+    faults_phase("closing the pool");
+    clpool_program_free(prog);
+    clpool_close(pool);
+    faults_check_children(children0);
+    ASSERT_EQ(proc_count_fds(), fds0);
+}
+
+/* Runs run(workers) with 1, 2 and 4 workers, saying how long each took. */
+static inline void faults_each_worker_count(void (*run)(int workers))
+{
+    static const int counts[] = {1, 2, 4};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        double t0 = faults_now_ms();
+        run(counts[i]);
+        fprintf(stderr, "%d workers: done in %.0f ms\n", counts[i], faults_now_ms() - t0);
+    }
+}
+
 static inline int faults_cmp_double_(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

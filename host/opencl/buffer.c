@@ -25,30 +25,31 @@ void clpool__cl_buffer_free(clpool_buffer *buf)
     buf->impl = NULL;
 }
 
-int clpool__cl_buffer_write(clpool_buffer *buf, size_t off, const void *src, size_t len)
+/* One blocking copy between host memory and buf on queue q; which names
+ * the queue in messages ("" for the pool's own). */
+static int copy(clpool_buffer *buf, cl_command_queue q, int write, size_t off, void *host,
+                size_t len, const char *which)
 {
-    struct clpool__cl_pool *cl = clpool__cl_of(buf->pool);
-    cl_int err = clEnqueueWriteBuffer(cl->queue, (cl_mem)buf->impl, CL_TRUE, off, len, src, 0,
-                                      NULL, NULL);
+    cl_mem mem = (cl_mem)buf->impl;
+    cl_int err = write ? clEnqueueWriteBuffer(q, mem, CL_TRUE, off, len, host, 0, NULL, NULL)
+                       : clEnqueueReadBuffer(q, mem, CL_TRUE, off, len, host, 0, NULL, NULL);
     if (err != CL_SUCCESS)
         return clpool__cl_error(buf->pool, err,
-                                "writing %zu bytes at offset %zu of a %zu-byte buffer failed "
-                                "(clEnqueueWriteBuffer)",
-                                len, off, buf->size);
+                                "%s %zu bytes at offset %zu of a %zu-byte buffer failed "
+                                "(%s%s)",
+                                write ? "writing" : "reading", len, off, buf->size,
+                                write ? "clEnqueueWriteBuffer" : "clEnqueueReadBuffer", which);
     return CLPOOL_OK;
+}
+
+int clpool__cl_buffer_write(clpool_buffer *buf, size_t off, const void *src, size_t len)
+{
+    return copy(buf, clpool__cl_of(buf->pool)->queue, 1, off, (void *)src, len, "");
 }
 
 int clpool__cl_buffer_read(clpool_buffer *buf, size_t off, void *dst, size_t len)
 {
-    struct clpool__cl_pool *cl = clpool__cl_of(buf->pool);
-    cl_int err = clEnqueueReadBuffer(cl->queue, (cl_mem)buf->impl, CL_TRUE, off, len, dst, 0,
-                                     NULL, NULL);
-    if (err != CL_SUCCESS)
-        return clpool__cl_error(buf->pool, err,
-                                "reading %zu bytes at offset %zu of a %zu-byte buffer failed "
-                                "(clEnqueueReadBuffer)",
-                                len, off, buf->size);
-    return CLPOOL_OK;
+    return copy(buf, clpool__cl_of(buf->pool)->queue, 0, off, dst, len, "");
 }
 
 /* The transfer queue, made on first use: pools that never chunk a map pay
@@ -73,30 +74,13 @@ int clpool__cl_xfer_write(clpool_buffer *buf, size_t off, const void *src, size_
 {
     cl_command_queue q = NULL;
     int status = xfer_queue(buf->pool, &q);
-    if (status != CLPOOL_OK)
-        return status;
-    cl_int err = clEnqueueWriteBuffer(q, (cl_mem)buf->impl, CL_TRUE, off, len, src, 0, NULL,
-                                      NULL);
-    if (err != CL_SUCCESS)
-        return clpool__cl_error(buf->pool, err,
-                                "writing %zu bytes at offset %zu of a %zu-byte window failed "
-                                "(clEnqueueWriteBuffer on the transfer queue)",
-                                len, off, buf->size);
-    return CLPOOL_OK;
+    return status != CLPOOL_OK ? status
+                               : copy(buf, q, 1, off, (void *)src, len, " on the transfer queue");
 }
 
 int clpool__cl_xfer_read(clpool_buffer *buf, size_t off, void *dst, size_t len)
 {
     cl_command_queue q = NULL;
     int status = xfer_queue(buf->pool, &q);
-    if (status != CLPOOL_OK)
-        return status;
-    cl_int err = clEnqueueReadBuffer(q, (cl_mem)buf->impl, CL_TRUE, off, len, dst, 0, NULL,
-                                     NULL);
-    if (err != CL_SUCCESS)
-        return clpool__cl_error(buf->pool, err,
-                                "reading %zu bytes at offset %zu of a %zu-byte window failed "
-                                "(clEnqueueReadBuffer on the transfer queue)",
-                                len, off, buf->size);
-    return CLPOOL_OK;
+    return status != CLPOOL_OK ? status : copy(buf, q, 0, off, dst, len, " on the transfer queue");
 }
