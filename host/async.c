@@ -55,16 +55,14 @@ static void event_run(clpool_event *ev)
 {
     clpool *pool = ev->pool;
     pthread_mutex_lock(&pool->lock);
-    char *kept = pool->errmsg;
-    pool->errmsg = NULL;
+    char *kept = clpool__error_swap(pool, NULL);
     int status = clpool__map_locked(ev->k, ev->n, ev->args, ev->nargs);
-    if (status != CLPOOL_OK) {
-        ev->errmsg = pool->errmsg;
-    } else {
-        free(pool->errmsg);
-    }
-    pool->errmsg = kept;
+    char *mine = clpool__error_swap(pool, kept);
     pthread_mutex_unlock(&pool->lock);
+    if (status != CLPOOL_OK)
+        ev->errmsg = mine;
+    else
+        free(mine);
     ev->status = status;
 }
 
@@ -185,8 +183,7 @@ int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t 
     }
     /* Arguments are checked now, while the caller's array is alive; a
      * mismatch is this map's status, returned by its wait. */
-    char *kept = pool->errmsg;
-    pool->errmsg = NULL;
+    char *kept = clpool__error_swap(pool, NULL);
     e->status = clpool__args_check(k, n, args, nargs);
     if (e->status == CLPOOL_OK) {
         e->args = args_copy(args, nargs);
@@ -194,13 +191,13 @@ int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t 
             e->status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to copy the %zu "
                                       "arguments of an async map of kernel '%s'", nargs, k->name);
     }
+    char *mine = clpool__error_swap(pool, kept);
     if (e->status != CLPOOL_OK) {
-        e->errmsg = pool->errmsg;
+        e->errmsg = mine;
         e->done = 1;
     } else {
-        free(pool->errmsg);
+        free(mine);
     }
-    pool->errmsg = kept;
 
     struct clpool__async *a = pool->async;
     pthread_mutex_lock(&a->mu);
@@ -242,8 +239,7 @@ int clpool_wait(clpool_event *ev)
     int status = ev->status;
     if (status != CLPOOL_OK) {
         pthread_mutex_lock(&pool->lock);
-        free(pool->errmsg);
-        pool->errmsg = ev->errmsg;
+        free(clpool__error_swap(pool, ev->errmsg));
         ev->errmsg = NULL;
         pthread_mutex_unlock(&pool->lock);
     }

@@ -72,12 +72,18 @@ struct chunked {
     size_t *shift;
 };
 
+/* The items of chunk j: [*begin, *begin + return value). */
+static size_t chunk_items(const struct chunked *c, size_t j, size_t *begin)
+{
+    *begin = j * c->per_chunk;
+    return c->n - *begin < c->per_chunk ? c->n - *begin : c->per_chunk;
+}
+
 /* Copies chunk j's inputs into window set `set`. */
 static int fill(struct chunked *c, int set, size_t j)
 {
     clpool *pool = c->k->prog->pool;
-    size_t begin = j * c->per_chunk;
-    size_t count = c->n - begin < c->per_chunk ? c->n - begin : c->per_chunk;
+    size_t begin, count = chunk_items(c, j, &begin);
     for (size_t i = 0; i < c->nargs; i++) {
         const clpool_arg *a = &c->args[i];
         if (a->kind != CLPOOL_ARG_IN && a->kind != CLPOOL_ARG_INOUT)
@@ -95,8 +101,7 @@ static int fill(struct chunked *c, int set, size_t j)
 static int drain(struct chunked *c, int set, size_t j)
 {
     clpool *pool = c->k->prog->pool;
-    size_t begin = j * c->per_chunk;
-    size_t count = c->n - begin < c->per_chunk ? c->n - begin : c->per_chunk;
+    size_t begin, count = chunk_items(c, j, &begin);
     for (size_t i = 0; i < c->nargs; i++) {
         const clpool_arg *a = &c->args[i];
         if (a->kind != CLPOOL_ARG_OUT && a->kind != CLPOOL_ARG_INOUT)
@@ -146,8 +151,7 @@ static int run_chunk(struct chunked *c, size_t j, size_t nchunks)
 {
     clpool *pool = c->k->prog->pool;
     int set = (int)(j % (size_t)c->nsets);
-    size_t begin = j * c->per_chunk;
-    size_t count = c->n - begin < c->per_chunk ? c->n - begin : c->per_chunk;
+    size_t begin, count = chunk_items(c, j, &begin);
     int status;
     if (c->nsets == 1 && j > 0) {
         status = drain(c, 0, j - 1);
@@ -215,14 +219,12 @@ int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size
     if (c.nsets == 2) {
         /* Without room for a second set, the map still runs, unoverlapped;
          * the failure to make it is not the map's, so its message goes. */
-        char *kept = pool->errmsg;
-        pool->errmsg = NULL;
+        char *kept = clpool__error_swap(pool, NULL);
         if (make_windows(&c, 1) != CLPOOL_OK) {
             free_windows(&c, 1);
             c.nsets = 1;
         }
-        free(pool->errmsg);
-        pool->errmsg = kept;
+        free(clpool__error_swap(pool, kept));
     }
     status = fill(&c, 0, 0);
     if (status != CLPOOL_OK)
@@ -239,8 +241,7 @@ int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size
         goto free_arrays;
     }
     for (size_t j = 0; j < nchunks && status == CLPOOL_OK; j++) {
-        size_t begin = j * per_chunk;
-        size_t count = n - begin < per_chunk ? n - begin : per_chunk;
+        size_t begin, count = chunk_items(&c, j, &begin);
         if (timeout_ms != 0) {
             struct timespec now;
             if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) {

@@ -52,6 +52,13 @@ int clpool__error_text(clpool *pool, int status, const char *text)
     return status;
 }
 
+char *clpool__error_swap(clpool *pool, char *msg)
+{
+    char *old = pool->errmsg;
+    pool->errmsg = msg;
+    return old;
+}
+
 /* Each thread gets its own copy of a pool's message, so that another thread's
  * failure on a shared pool cannot free the string under it. The key is
  * process-wide, like errno; its destructor frees a thread's copy. */

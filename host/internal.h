@@ -83,6 +83,11 @@ int clpool__error(clpool *pool, int status, const char *fmt, ...) CLPOOL__PRINTF
 int clpool__verror(clpool *pool, int status, const char *fmt, va_list ap);
 /* Replaces the message with one taken as is (a build log may hold '%'). */
 int clpool__error_text(clpool *pool, int status, const char *text);
+/* Makes msg (heap or NULL, now owned by the pool) the pool's message and
+ * returns the one it replaces, now the caller's. Work whose failure must not
+ * show on the pool (yet) runs between swap(pool, NULL) and a swap back of
+ * what the first returned; the second returns that work's message. */
+char *clpool__error_swap(clpool *pool, char *msg);
 
 /* clpool_open's failure message belongs to the calling thread: these move a
  * half-made pool's message there, and clear it on success. */

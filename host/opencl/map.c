@@ -131,7 +131,7 @@ int clpool__cl_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t na
     return clpool__cl_launch(k, (cl_kernel)k->impl, 0, n);
 }
 
-int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n)
+int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n, int submit)
 {
     clpool *pool = k->prog->pool;
     struct clpool__cl_pool *cl = clpool__cl_of(pool);
@@ -151,14 +151,16 @@ int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n)
     cl->flight.n = n;
     cl->flight.timeout_ms = pool->cfg.timeout_ms;
     cl->flight.deadline = 0;
-    if (pool->cfg.timeout_ms == 0)
+    /* A whole map without a limit leaves the submission to the wait, as
+     * hand-written code does. A timed map submits now, so that polling its
+     * status is not polling a command the runtime is still holding back. */
+    if (!submit && pool->cfg.timeout_ms == 0)
         return CLPOOL_OK;
-    /* Submits the command, so that polling its status is not polling a
-     * command that the runtime is still holding back. */
-    int64_t now;
+    int64_t now = 0;
     err = clFlush(cl->queue);
-    if (err == CL_SUCCESS && now_ns(&now) == 0) {
-        cl->flight.deadline = now + (int64_t)pool->cfg.timeout_ms * 1000000;
+    if (err == CL_SUCCESS && (pool->cfg.timeout_ms == 0 || now_ns(&now) == 0)) {
+        if (pool->cfg.timeout_ms != 0)
+            cl->flight.deadline = now + (int64_t)pool->cfg.timeout_ms * 1000000;
         return CLPOOL_OK;
     }
     int status = err != CL_SUCCESS
@@ -192,6 +194,6 @@ int clpool__cl_finish(clpool *pool)
 
 int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n)
 {
-    int status = clpool__cl_start(k, kernel, begin, n);
+    int status = clpool__cl_start(k, kernel, begin, n, 0);
     return status != CLPOOL_OK ? status : clpool__cl_finish(k->prog->pool);
 }

@@ -147,9 +147,11 @@ int clpool__cl_set_args(clpool_kernel *k, cl_kernel kernel, const clpool_arg *ar
  * and waits for it, within pool->cfg.timeout_ms if set. */
 int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n);
 /* The two halves of clpool__cl_launch: start enqueues and returns, leaving
- * the command as cl->flight (nothing is left in flight if it fails);
- * finish waits for cl->flight, within the limit in force at its start. */
-int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n);
+ * the command as cl->flight (nothing is left in flight if it fails), and
+ * with submit (or a time limit) flushes the queue so that it runs while the
+ * caller does other work; finish waits for cl->flight, within the limit in
+ * force at its start. */
+int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n, int submit);
 int clpool__cl_finish(clpool *pool);
 
 /* ---------------------------------------------------------------- window.c */

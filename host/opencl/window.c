@@ -69,18 +69,9 @@ int clpool__cl_window_start(clpool_kernel *k, size_t begin, size_t count, size_t
                                     "clSetKernelArg of the window shift of '%s' argument %zu "
                                     "failed", k->name, i);
     }
-    status = clpool__cl_start(k, kernel, begin, count);
-    if (status != CLPOOL_OK)
-        return status;
     /* Submitted now, so that it runs while the core copies the next
      * chunk's windows on the transfer queue. */
-    cl_int err = clFlush(clpool__cl_of(k->prog->pool)->queue);
-    if (err != CL_SUCCESS) {
-        (void)clpool__cl_finish(k->prog->pool);
-        return clpool__cl_error(k->prog->pool, err, "clFlush after the window of kernel '%s' "
-                                "failed", k->name);
-    }
-    return CLPOOL_OK;
+    return clpool__cl_start(k, kernel, begin, count, 1);
 }
 
 int clpool__cl_window_wait(clpool_kernel *k)
