@@ -259,14 +259,8 @@ static void deaths_outside_idle(clpool *pool, clpool_kernel *die, int workers)
 
 static void run(int workers)
 {
-    size_t fds0 = proc_count_fds();
-    size_t children0 = proc_children(NULL, 0);
-    clpool_config cfg = test_config(CLPOOL_FORK);
-    cfg.workers = workers;
-    cfg.timeout_ms = 0;
-    clpool *pool = NULL;
-    faults_phase("opening the pool");
-    ASSERT_OK(NULL, clpool_open(&cfg, &pool));
+    size_t children0, fds0;
+    clpool *pool = faults_open_fork(workers, &children0, &fds0);
     clpool_program *prog;
     clpool_kernel *die, *spin;
     faults_phase("building the program");

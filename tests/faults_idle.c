@@ -150,15 +150,8 @@ static void map_after_death(clpool *pool, clpool_kernel *add, int workers, unsig
 
 static void run(int workers)
 {
-    size_t fds0 = proc_count_fds();
-    size_t children0 = proc_children(NULL, 0);
-    clpool_config cfg = test_config(CLPOOL_FORK);
-    cfg.workers = workers;
-    cfg.timeout_ms = 0;
-    clpool *pool = NULL;
-    faults_phase("opening the pool");
-    ASSERT_OK(NULL, clpool_open(&cfg, &pool));
-    faults_check_children(children0 + (size_t)workers);
+    size_t children0, fds0;
+    clpool *pool = faults_open_fork(workers, &children0, &fds0);
 
     char source[1024];
     fresh_source(source, sizeof source);

@@ -103,6 +103,23 @@ static inline void faults_check_children(size_t want)
                   faults_phase_);
 }
 
+/* Opens a fork pool of the given workers with no time limit, having noted
+ * this process's children and descriptors before it (for
+ * faults_close_and_check), and asserts that it added exactly its workers. */
+static inline clpool *faults_open_fork(int workers, size_t *children0, size_t *fds0)
+{
+    *fds0 = proc_count_fds();
+    *children0 = proc_children(NULL, 0);
+    clpool_config cfg = test_config(CLPOOL_FORK);
+    cfg.workers = workers;
+    cfg.timeout_ms = 0;
+    clpool *pool = NULL;
+    faults_phase("opening the pool");
+    ASSERT_OK(NULL, clpool_open(&cfg, &pool));
+    faults_check_children(*children0 + (size_t)workers);
+    return pool;
+}
+
 /* Frees prog, closes pool, and asserts that the children and descriptors
  * are back to what they were before the pool was opened. */
 static inline void faults_close_and_check(clpool *pool, clpool_program *prog, size_t children0,
