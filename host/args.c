@@ -206,3 +206,27 @@ int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_
     }
     return CLPOOL_OK;
 }
+
+clpool_arg clpool_local(size_t bytes)
+{
+    clpool_arg a = {.kind = CLPOOL_ARG_LOCAL, .size = bytes};
+    return a;
+}
+
+clpool_arg clpool_array_in(const void *host, size_t bytes)
+{
+    clpool_arg a = {.kind = CLPOOL_ARG_ARRAY_IN, .size = bytes, .host = host};
+    return a;
+}
+
+clpool_arg clpool_array_out(void *host, size_t bytes)
+{
+    clpool_arg a = {.kind = CLPOOL_ARG_ARRAY_OUT, .size = bytes, .host = host};
+    return a;
+}
+
+clpool_arg clpool_array_inout(void *host, size_t bytes)
+{
+    clpool_arg a = {.kind = CLPOOL_ARG_ARRAY_INOUT, .size = bytes, .host = host};
+    return a;
+}
