@@ -15,6 +15,7 @@
 
 #include "cache.h"
 #include "clc/buf.h"
+#include "clc/compiler.h"
 #include "clc/identity.h"
 #include "clc/native_files.h"
 #include "clc/native_gen.h"
@@ -51,28 +52,6 @@ static const char *const identity_flags[] = {"-march=native", "-dM", "-E", "-x",
 static const char prelude_line[] = "#line 1 \"<clpool prelude>\"\n";
 
 /* ------------------------------------------------------------- helpers */
-
-/* $CC split on blanks (no shell, no quotes), or "cc". */
-static int compiler_words(clpool *pool, clpool__argv *cc)
-{
-    const char *env = secure_getenv("CC");
-    if (env == NULL || env[strspn(env, " \t\n")] == '\0')
-        env = "cc";
-    const char *p = env;
-    while (*p != '\0') {
-        p += strspn(p, " \t\n");
-        size_t n = strcspn(p, " \t\n");
-        if (n == 0)
-            break;
-        char *w = clpool__asprintf("%.*s", (int)n, p);
-        int failed = w == NULL || clpool__argv_add(cc, w) != 0;
-        free(w);
-        if (failed)
-            return clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's name");
-        p += n;
-    }
-    return CLPOOL_OK;
-}
 
 static int add_all(clpool__argv *a, const char *const *words, size_t n)
 {
@@ -167,6 +146,39 @@ static int ask_compiler_identity(clpool *pool, const clpool__argv *cc, clpool__b
 free_argv:
     clpool__argv_free(&argv);
     return status;
+}
+
+void clpool__native_compiler_note(clpool *pool, char *buf, size_t len)
+{
+    clpool__argv cc = {0};
+    clpool__buf macros = {0};
+    /* Asking may fail (no compiler yet): that is for the first build to
+     * report, not for the pool's message. */
+    char *kept = clpool__error_swap(pool, NULL);
+    if (clpool__compiler_words(pool, &cc) != CLPOOL_OK || cc.n == 0) {
+        snprintf(buf, len, "the C compiler");
+        goto restore;
+    }
+    if (compiler_identity(pool, &cc, &macros) != CLPOOL_OK || macros.data == NULL) {
+        snprintf(buf, len, "%s (which cannot be run now)", cc.v[0]);
+        goto restore;
+    }
+    /* __VERSION__ is "Ubuntu Clang 14.0.6" for clang, "12.2.0" for gcc. */
+    const char *v = strstr(macros.data, "#define __VERSION__ \"");
+    int clang = strstr(macros.data, "#define __clang__ ") != NULL;
+    if (v == NULL) {
+        snprintf(buf, len, "%s", cc.v[0]);
+        goto restore;
+    }
+    v += strlen("#define __VERSION__ \"");
+    size_t n = strcspn(v, "\"\n");
+    snprintf(buf, len, "%s (%s%.*s)", cc.v[0],
+             !clang && strstr(macros.data, "#define __GNUC__ ") != NULL ? "gcc " : "",
+             (int)(n < 80 ? n : 80), v);
+restore:
+    free(clpool__error_swap(pool, kept));
+    clpool__buf_free(&macros);
+    clpool__argv_free(&cc);
 }
 
 /* --------------------------------------------------------------- compile */
@@ -330,7 +342,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     void *cached = NULL;
     clpool__workspace w = {NULL, 0};
 
-    status = compiler_words(pool, &cc);
+    status = clpool__compiler_words(pool, &cc);
     if (status != CLPOOL_OK)
         goto free_all;
     if (add_all(&flags, base_flags, sizeof base_flags / sizeof base_flags[0]) != 0) {

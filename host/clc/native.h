@@ -1,6 +1,7 @@
 /*
  * Builds an OpenCL C map program into a shared object for the host CPU with
- * the host C compiler ($CC, else cc), through the prelude that maps OpenCL C
+ * the host C compiler ($CC, else clang when one is on PATH, else cc; see
+ * compiler.h), through the prelude that maps OpenCL C
  * onto C. Used by the fork backend; kept here because it is OpenCL C handling
  * that does not depend on how the kernels are run.
  *
@@ -39,5 +40,11 @@ typedef void (*clpool__native_fn)(void *const *args, size_t begin, size_t end,
  * with line numbers of the .cl file. A missing compiler is CLPOOL_EBUILD with
  * a message naming the command that was tried. */
 int clpool__native_build(clpool_program *prog, char **so_path, char **log);
+
+/* The compiler a build started now would use, for clpool_describe: its
+ * command and version, "clang (Ubuntu Clang 14.0.6)" or "cc (gcc 12.2.0)",
+ * into buf. Asks the compiler (or the cache of its identity); never fails
+ * and leaves the pool's message as it was. */
+void clpool__native_compiler_note(clpool *pool, char *buf, size_t len);
 
 #endif /* CLPOOL_CLC_NATIVE_H */
