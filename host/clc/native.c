@@ -1,6 +1,6 @@
 /*
- * clpool__native_build: refuse what cannot run, ask the C compiler who it
- * is, generate the C text, then take the shared object from the cache or
+ * clpool__native_build: ask the C compiler who it is, leave out the kernels
+ * it cannot run (select.h), generate the C text, then take the shared object from the cache or
  * compile it (see native.h).
  */
 #include "clc/native.h"
@@ -22,6 +22,7 @@
 #include "clc/options.h"
 #include "clc/prelude.h"
 #include "clc/refuse.h"
+#include "clc/select.h"
 #include "clc/spawn.h"
 
 #ifndef CLPOOL_VERSION
@@ -319,28 +320,33 @@ static char *joined(const clpool__argv *a, size_t *len)
     return clpool__buf_take(&b);
 }
 
-int clpool__native_build(clpool_program *prog, char **so_path, char **log)
+void clpool__refusals_free(clpool__refusals *r)
+{
+    for (size_t k = 0; r->why != NULL && k < r->n; k++)
+        free(r->why[k]);
+    free(r->why);
+    free(r->always);
+    r->why = NULL;
+    r->always = NULL;
+    r->n = 0;
+}
+
+int clpool__native_build(clpool_program *prog, char **so_path, char **log,
+                         clpool__refusals *refused)
 {
     clpool *pool = prog->pool;
     int status;
     *so_path = NULL;
     *log = NULL;
-
-    clpool__body *bodies = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *bodies);
-    if (bodies == NULL)
-        return clpool__error(pool, CLPOOL_ENOMEM, "no memory to scan the program");
-    clpool__find_bodies(prog->source, prog->sigs, prog->nsigs, bodies);
-    clpool__native_facts facts;
-    status = clpool__native_refuse(prog, bodies, &facts);
-    free(bodies);
-    if (status != CLPOOL_OK)
-        return status;
+    if (refused != NULL)
+        *refused = (clpool__refusals){NULL, NULL, 0};
 
     clpool__argv cc = {0}, flags = {0};
     clpool__buf macros = {0}, text = {0};
     char *cc_words = NULL, *flag_words = NULL;
     void *cached = NULL;
     clpool__workspace w = {NULL, 0};
+    clpool__native_facts facts = {0};
 
     status = clpool__compiler_words(pool, &cc);
     if (status != CLPOOL_OK)
@@ -356,10 +362,11 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     if (status != CLPOOL_OK)
         goto free_all;
     int clang = macros.data != NULL && strstr(macros.data, "#define __clang__ ") != NULL;
-    if (facts.uses_vectors && !clang) {
-        status = clpool__native_refuse_vectors(prog, &facts);
+    /* Without clang, vector types are one more construct that refuses the
+     * kernels that use them. */
+    status = clpool__native_select(prog, clang, &facts);
+    if (status != CLPOOL_OK)
         goto free_all;
-    }
     int vectors = facts.uses_vectors;
     /* clang vectorises calls to exp, sin, ... through glibc's libmvec when
      * told to (gcc learns it from the prelude's declarations). */
@@ -443,7 +450,13 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
 
 close_workspace:
     clpool__workspace_close(&w);
+    if (status == CLPOOL_OK && refused != NULL) {
+        *refused = (clpool__refusals){facts.refused, facts.refused_always, facts.nsigs};
+        facts.refused = NULL;
+        facts.refused_always = NULL;
+    }
 free_all:
+    clpool__native_facts_free(&facts);
     free(cached);
     free(cc_words);
     free(flag_words);

@@ -25,6 +25,17 @@ typedef void (*clpool__native_fn)(void *const *args, size_t begin, size_t end,
 
 #define CLPOOL__NATIVE_PREFIX "clpool_run_"
 
+/* The kernels a build left out, and why (see select.h). */
+typedef struct clpool__refusals {
+    char **why;            /* per kernel, prog->sigs order: the message, or NULL */
+    unsigned char *always; /* per kernel: no definition of it was built, so the
+                              compiled program cannot have it; else why[k]
+                              stands only where the compiled program lacks it */
+    size_t n;
+} clpool__refusals;
+
+void clpool__refusals_free(clpool__refusals *r);
+
 /* Compiles prog (source, path, options, sigs) or takes it from the pool's
  * cache. On success *so_path is a heap string naming a file only the
  * caller's user can read or replace (mode 0700), that the caller may dlopen
@@ -35,11 +46,17 @@ typedef void (*clpool__native_fn)(void *const *args, size_t begin, size_t end,
  * on a cache hit). prog->from_cache is set on a hit. Calls only the
  * compiler it names (posix_spawnp, no shell), and waits for that child
  * alone.
- * CLPOOL_EBUILD: the message names the kernel and the construct that cannot
- * run natively (barrier, __local, images), or holds the compiler's output
- * with line numbers of the .cl file. A missing compiler is CLPOOL_EBUILD with
- * a message naming the command that was tried. */
-int clpool__native_build(clpool_program *prog, char **so_path, char **log);
+ * A kernel that uses what cannot run natively (barrier, __local, images,
+ * vector types without clang), directly or through what it calls, is left
+ * out of the build, and the rest builds: *refused (when not NULL) gets, per
+ * kernel, the message that names the kernel, the construct and its line
+ * (free it with clpool__refusals_free; empty on failure).
+ * CLPOOL_EBUILD: the compiler's output with line numbers of the .cl file,
+ * or a refused construct that no kernel can be left out for. A missing
+ * compiler is CLPOOL_EBUILD with a message naming the command that was
+ * tried. */
+int clpool__native_build(clpool_program *prog, char **so_path, char **log,
+                         clpool__refusals *refused);
 
 /* The compiler a build started now would use, for clpool_describe: its
  * command and version, "clang (Ubuntu Clang 14.0.6)" or "cc (gcc 12.2.0)",

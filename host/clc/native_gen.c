@@ -328,6 +328,44 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
     clpool__buf_str(b, "    (void)clpool_args_;\n}\n\n");
 }
 
+/* ------------------------------------------------------------ selection */
+
+/* The selection's part of the edits (select.h): each blanked range takes
+ * the place of the edits inside it, and each built kernel definition gets
+ * its marker after its '}'. */
+static int selection_edits(const clpool__native_facts *facts, edits *e)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        int inside = 0;
+        for (size_t b = 0; b < facts->nblanks && !inside; b++)
+            inside = e->v[i].at >= facts->blanks[b].start && e->v[i].at < facts->blanks[b].end;
+        if (!inside)
+            e->v[kept++] = e->v[i];
+    }
+    e->n = kept;
+    int status = 0;
+    for (size_t s = 0; s < facts->nsites; s++) {
+        /* A blank that starts where a marker goes carries it (edits at one
+         * offset would not keep their order). */
+        const char *text = facts->sites[s].text;
+        for (size_t b = 0; b < facts->nblanks && text != NULL; b++)
+            if (facts->blanks[b].start == facts->sites[s].at)
+                text = NULL;
+        if (text != NULL)
+            status |= add_edit(e, (edit){facts->sites[s].at, 0, {text, NULL, NULL}, 0});
+    }
+    for (size_t b = 0; b < facts->nblanks; b++) {
+        edit ed = {facts->blanks[b].start, facts->blanks[b].end - facts->blanks[b].start,
+                   {NULL, NULL, NULL}, 1};
+        for (size_t s = 0; s < facts->nsites; s++)
+            if (facts->sites[s].at == ed.at)
+                ed.ins[0] = facts->sites[s].text;
+        status |= add_edit(e, ed);
+    }
+    return status;
+}
+
 /* ---------------------------------------------------------------- text */
 
 int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *facts,
@@ -359,7 +397,8 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
         if (add_edit(&e, ed) != 0)
             goto no_memory;
     }
-    if (kernel_uses(prog, &e) != 0 || (vectors && vector_literals(src, &e) != 0))
+    if (kernel_uses(prog, &e) != 0 || (vectors && vector_literals(src, &e) != 0) ||
+        selection_edits(facts, &e) != 0)
         goto no_memory;
     qsort(e.v, e.n, sizeof *e.v, by_offset);
 
@@ -391,8 +430,12 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
         size_t first = 0;
         while (strcmp(prog->sigs[first].name, prog->sigs[k].name) != 0)
             first++;
-        if (first == k)
+        if (first == k && facts->has_caller[k]) {
+            /* Only where the preprocessor kept a definition (select.h). */
+            clpool__buf_fmt(out, "#ifdef " CLPOOL__DEFINED_MARK "%zu\n", k);
             caller(out, &prog->sigs[k], facts->helpers_use_gid);
+            clpool__buf_str(out, "#endif\n");
+        }
     }
     if (out->failed)
         goto no_memory;

@@ -77,7 +77,8 @@ int clpool__fork_program_build(clpool_program *prog)
     clpool *pool = prog->pool;
     struct clpool__fork_pool *fp = pool->impl;
     char *so_path = NULL, *log = NULL;
-    int status = clpool__native_build(prog, &so_path, &log);
+    clpool__refusals refused;
+    int status = clpool__native_build(prog, &so_path, &log, &refused);
     if (status != CLPOOL_OK)
         return status;
 
@@ -115,6 +116,9 @@ int clpool__fork_program_build(clpool_program *prog)
     /* From now on, replacement workers load it too. */
     fp->progs[slot].so_path = so_path;
     fprog->pslot = slot;
+    fprog->refused = refused.why;
+    fprog->refused_always = refused.always;
+    fprog->nrefused = refused.n;
     prog->impl = fprog;
     free(prog->log);
     prog->log = log;
@@ -122,6 +126,7 @@ int clpool__fork_program_build(clpool_program *prog)
 
 free_fprog:
     free(fprog);
+    clpool__refusals_free(&refused);
     remove_file(so_path);
     free(so_path);
     free(log);
@@ -141,6 +146,8 @@ void clpool__fork_program_free(clpool_program *prog)
     (void)clpool__fork_command(fp, FORK_CMD_UNLOAD, fprog->pslot, 0, NULL);
     remove_file(so_path);
     free(so_path);
+    clpool__refusals r = {fprog->refused, fprog->refused_always, fprog->nrefused};
+    clpool__refusals_free(&r);
     free(fprog);
     prog->impl = NULL;
 }
@@ -180,6 +187,12 @@ int clpool__fork_kernel_create(clpool_kernel *k)
                              "%d bytes",
                              k->name, FORK_NAME_MAX - 1);
 
+    /* A kernel the build left out: its refusal, kept per program. */
+    size_t idx = (size_t)(k->sig - prog->sigs);
+    const char *refusal = idx < fprog->nrefused ? fprog->refused[idx] : NULL;
+    if (refusal != NULL && fprog->refused_always[idx])
+        return clpool__error_text(pool, CLPOOL_EBUILD, refusal);
+
     int status;
     struct clpool__fork_kernel *fk = malloc(sizeof *fk);
     char *name = clpool__strdup(k->name);
@@ -192,10 +205,16 @@ int clpool__fork_kernel_create(clpool_kernel *k)
     if (status != CLPOOL_OK)
         goto free_fk;
     uint32_t bad = first_failed(fp);
+    if (bad != UINT32_MAX && refusal != NULL) {
+        /* The preprocessor kept the definition that was left out. */
+        status = clpool__error_text(pool, CLPOOL_EBUILD, refusal);
+        goto free_fk;
+    }
     if (bad != UINT32_MAX) {
         status = clpool__error(pool, CLPOOL_ENOKERNEL,
-                               "%s: kernel '%s' is not in the compiled program: worker %u (pid "
-                               "%ld): %s",
+                               "%s: kernel '%s' is not in the compiled program (a kernel in a "
+                               "preprocessor branch the build leaves out is not built): worker "
+                               "%u (pid %ld): %s",
                                prog->path, k->name, bad, (long)fp->workers[bad].pid,
                                fp->ctl->w[bad].err);
         goto free_fk;
