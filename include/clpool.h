@@ -173,7 +173,10 @@ CLPOOL_EXTERN void clpool_program_free(clpool_program *prog);
 
 /* Finds a __kernel function by name. The kernel is owned by prog: never free
  * it; it is valid until prog is freed. Asking twice gives the same handle.
- * CLPOOL_ENOKERNEL: clpool_errmsg() lists the kernels the program has. */
+ * CLPOOL_ENOKERNEL: clpool_errmsg() lists the kernels the program has.
+ * CLPOOL_EBUILD: the backend cannot run this kernel (the fork backend and
+ * barrier, __local memory, images, ...); clpool_errmsg() names the
+ * construct and its line. The program's other kernels are not affected. */
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_kernel_get(clpool_program *prog, const char *name,
                                        clpool_kernel **out);
 
