@@ -172,6 +172,37 @@ static void test_chosen(void)
     clpool_program_free(prog);
 }
 
+/* A helper with a __local version and a plain one: the build's -D options
+ * and the file's own #defines say which one the kernel calls. */
+static const char helper_versions[] =
+    "#define TILE 16\n"
+    "#if defined(USE_LOCAL) && BLOCK > TILE\n"
+    "uint scaled(uint v)\n"
+    "{\n"
+    "    __local uint t[1];\n"
+    "    t[0] = v;\n"
+    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "    return t[0] * 3u;\n"
+    "}\n"
+    "#else\n"
+    "uint scaled(uint v) { return v * 3u; }\n"
+    "#endif\n"
+    "__kernel void triple(__global uint *x) { x[get_global_id(0)] = scaled(x[get_global_id(0)]); }\n";
+
+static void test_helper_versions(void)
+{
+    clpool_program *prog = build(helper_versions, NULL);
+    expect_runs(prog, "triple", 3, 0);
+    clpool_program_free(prog);
+    prog = build(helper_versions, "-DUSE_LOCAL -DBLOCK=8");
+    expect_runs(prog, "triple", 3, 0);
+    clpool_program_free(prog);
+    prog = build(helper_versions, "-DUSE_LOCAL -DBLOCK=32");
+    expect_refused(prog, "triple", CLPOOL_EBUILD, "__local memory at <source>:5",
+                   "in 'scaled', which it uses");
+    clpool_program_free(prog);
+}
+
 /* After a kernel in a skipped branch (its marker's lines are skipped with
  * it), compiler messages still name the .cl file's lines. */
 static void test_lines(void)
@@ -199,6 +230,7 @@ int main(void)
     test_helpers();
     test_branches();
     test_chosen();
+    test_helper_versions();
     test_lines();
     /* None of it cost a worker. */
     ASSERT_EQ(proc_children(NULL, 0), 2);

@@ -168,54 +168,14 @@ int clpool__conds_skipping(const clpool__conds *c)
     return 0;
 }
 
-#define NATIVE_MACRO "__CLPOOL_NATIVE__"
-
-/* Judges the tokens of an #if/#elif condition: 1, 0, or -1 (unknown). */
-static int judge(const char *src, const clpool__tok *toks, size_t n)
+void clpool__conds_directive(clpool__conds *c, const char *kw, size_t kwlen, int v)
 {
-    int negate = 0;
-    size_t i = 0;
-    if (n == 1 && toks[0].kind == CLPOOL__TOK_NUMBER && toks[0].len == 1 &&
-        (src[toks[0].start] == '0' || src[toks[0].start] == '1'))
-        return src[toks[0].start] == '1';
-    if (i < n && toks[i].kind == CLPOOL__TOK_PUNCT && src[toks[i].start] == '!') {
-        negate = 1;
-        i++;
-    }
-    if (i < n && name_is(src + toks[i].start, toks[i].len, "defined")) {
-        i++;
-        int paren = i < n && src[toks[i].start] == '(';
-        if (paren)
-            i++;
-        if (i < n && name_is(src + toks[i].start, toks[i].len, NATIVE_MACRO)) {
-            i++;
-            if (paren && i < n && src[toks[i].start] == ')')
-                i++;
-            else if (paren)
-                return -1;
-            if (i == n)
-                return !negate;
-        }
-    }
-    return -1;
-}
-
-void clpool__conds_directive(clpool__conds *c, const char *src, const char *kw, size_t kwlen,
-                             const clpool__tok *toks, size_t n)
-{
-    int v;
     if (name_is(kw, kwlen, "if") || name_is(kw, kwlen, "ifdef") || name_is(kw, kwlen, "ifndef")) {
-        if (name_is(kw, kwlen, "if"))
-            v = judge(src, toks, n);
-        else if (n == 1 && name_is(src + toks[0].start, toks[0].len, NATIVE_MACRO))
-            v = name_is(kw, kwlen, "ifdef");
-        else
-            v = -1;
         if (c->depth == MAX_NESTING) {
             c->overflow++;
             return;
         }
-        c->stack[c->depth++] = (cond){v == 0, v == 1, v == -1};
+        c->stack[c->depth++] = (cond){v == 0, v == 1, v == -1, v == 1};
         return;
     }
     if (c->overflow > 0) {
@@ -229,9 +189,12 @@ void clpool__conds_directive(clpool__conds *c, const char *src, const char *kw, 
     if (name_is(kw, kwlen, "elif")) {
         if (top->taken) {
             top->skip = 1;
+            top->sure = 0;
         } else {
-            v = judge(src, toks, n);
             top->skip = v == 0;
+            /* Compiled for sure only when every branch before it is known
+             * not to be. */
+            top->sure = v == 1 && !top->unknown;
             /* After a branch known to be taken, none of the later ones is
              * compiled, whatever the unknown ones before it were. */
             top->taken = v == 1;
@@ -239,10 +202,21 @@ void clpool__conds_directive(clpool__conds *c, const char *src, const char *kw, 
         }
     } else if (name_is(kw, kwlen, "else")) {
         top->skip = top->taken;
+        top->sure = !top->taken && !top->unknown;
         top->taken = 1;
     } else if (name_is(kw, kwlen, "endif")) {
         c->depth--;
     }
+}
+
+int clpool__conds_sure(const clpool__conds *c)
+{
+    if (c->overflow > 0)
+        return 0;
+    for (size_t i = 0; i < c->depth; i++)
+        if (!c->stack[i].sure)
+            return 0;
+    return 1;
 }
 
 /* ------------------------------------------------------------- messages */

@@ -6,10 +6,11 @@
  * which kernels use them (directly or through what they call) and keeps
  * those kernels, and only those, out of the build.
  *
- * Preprocessor conditionals are followed only where their value is plain:
- * `#if 0`, `#if 1`, and tests of __CLPOOL_NATIVE__ (defined on this path),
- * so `#ifndef __CLPOOL_NATIVE__ ... barrier(...) ... #endif` is not
- * refused. Every other branch is scanned as if taken.
+ * Preprocessor conditionals are followed where their value is plain (see
+ * ppcond.h: the build's -D options, the program's own integer #defines,
+ * __CLPOOL_NATIVE__, which this path defines), so that
+ * `#ifndef __CLPOOL_NATIVE__ ... barrier(...) ... #endif` refuses nothing.
+ * Every other branch is scanned as if taken.
  */
 #ifndef CLPOOL_CLC_REFUSE_H
 #define CLPOOL_CLC_REFUSE_H
@@ -53,6 +54,7 @@ typedef struct clpool__cond {
     int skip;    /* this branch is known not to be compiled */
     int taken;   /* a branch of this #if is known to be compiled */
     int unknown; /* some condition of this #if could not be judged */
+    int sure;    /* this branch is known to be compiled */
 } clpool__cond;
 
 typedef struct clpool__conds {
@@ -62,12 +64,15 @@ typedef struct clpool__conds {
 } clpool__conds;
 
 /* Applies a conditional directive: kw is its keyword (if, ifdef, ifndef,
- * elif, else, endif), toks the tokens that follow it on its line. */
-void clpool__conds_directive(clpool__conds *c, const char *src, const char *kw, size_t kwlen,
-                             const clpool__tok *toks, size_t n);
+ * elif, else, endif); v the value of an if/ifdef/ifndef/elif condition
+ * (1, 0, or -1 when it cannot be judged; see ppcond.h). */
+void clpool__conds_directive(clpool__conds *c, const char *kw, size_t kwlen, int v);
 
 /* Whether the text here is known not to be compiled. */
 int clpool__conds_skipping(const clpool__conds *c);
+
+/* Whether the text here is known to be compiled. */
+int clpool__conds_sure(const clpool__conds *c);
 
 /* ------------------------------------------------- what the build needs */
 

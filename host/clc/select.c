@@ -8,6 +8,7 @@
 
 #include "clc/buf.h"
 #include "clc/native_gen.h"
+#include "clc/ppcond.h"
 
 #define NONE SIZE_MAX
 
@@ -160,11 +161,17 @@ static int is_conditional(const model *m, size_t kw)
            tok_is(m, kw, "elif") || tok_is(m, kw, "else") || tok_is(m, kw, "endif");
 }
 
-/* Marks the tokens in branches known not to be compiled, and records each
+/* Marks the tokens in branches known not to be compiled, judging each
+ * conditional where its value is plain (ppcond.h), and records each
  * #define (outside them) as a macro definition. */
 static void directives(model *m)
 {
     clpool__conds pp = {.depth = 0, .overflow = 0};
+    clpool__macros *macros = clpool__macros_new(m->prog->options);
+    if (macros == NULL) {
+        m->lost = 1;
+        return;
+    }
     size_t i = 0;
     while (i < m->ntoks) {
         if (m->toks[i].directive != 2) {
@@ -175,8 +182,8 @@ static void directives(model *m)
         size_t end = i + 1; /* one past the directive's last token */
         while (end < m->ntoks && m->toks[end].directive == 1)
             end++;
-        size_t kw = i + 1;
-        int skipping = clpool__conds_skipping(&pp);
+        size_t kw = i + 1, args = kw + 1, nargs = end > args ? end - args : 0;
+        int skipping = clpool__conds_skipping(&pp), sure = clpool__conds_sure(&pp);
         for (size_t j = i; j < end; j++)
             m->skip[j] = (unsigned char)skipping;
         if (kw < end && is_conditional(m, kw)) {
@@ -184,20 +191,34 @@ static void directives(model *m)
                 m->lost = 1;
             else
                 m->conds[m->nconds++] = end - 1;
-            /* A long condition is not one of the plain ones: unknown. */
-            size_t n = end - kw - 1;
-            clpool__conds_directive(&pp, m->src, m->src + m->toks[kw].start, m->toks[kw].len,
-                                    m->toks + kw + 1, n > 8 ? 8 : n);
-            if (n > 8 && pp.depth > 0 && !tok_is(m, kw, "endif") && !tok_is(m, kw, "else"))
-                pp.stack[pp.depth - 1].unknown = 1;
-        } else if (kw + 1 < end && tok_is(m, kw, "define") && !skipping &&
-                   m->toks[kw + 1].kind == CLPOOL__TOK_IDENT) {
-            size_t d = add_def(m, (def){.kind = DEF_MACRO, .first = kw + 2, .last = end - 1,
-                                        .close = NONE, .name = kw + 1});
-            add_name(m, kw + 1, d);
+            int v = -1;
+            if (tok_is(m, kw, "if") || tok_is(m, kw, "elif"))
+                v = clpool__macros_eval(macros, m->src, m->toks + args, nargs);
+            else if ((tok_is(m, kw, "ifdef") || tok_is(m, kw, "ifndef")) && nargs == 1 &&
+                     m->toks[args].kind == CLPOOL__TOK_IDENT) {
+                v = clpool__macros_defined(macros, m->src + m->toks[args].start,
+                                           m->toks[args].len);
+                if (v >= 0 && tok_is(m, kw, "ifndef"))
+                    v = !v;
+            }
+            clpool__conds_directive(&pp, m->src + m->toks[kw].start, m->toks[kw].len, v);
+        } else if (kw < end && !skipping && tok_is(m, kw, "include")) {
+            clpool__macros_include(macros);
+        } else if (nargs >= 1 && !skipping && tok_is(m, kw, "undef") &&
+                   m->toks[args].kind == CLPOOL__TOK_IDENT) {
+            clpool__macros_undef(macros, m->src, &m->toks[args], sure);
+        } else if (nargs >= 1 && tok_is(m, kw, "define") && !skipping &&
+                   m->toks[args].kind == CLPOOL__TOK_IDENT) {
+            const clpool__tok *mname = &m->toks[args];
+            int fn = m->src[mname->start + mname->len] == '(';
+            clpool__macros_define(macros, m->src, mname, m->toks + args + 1, nargs - 1, fn, sure);
+            size_t d = add_def(m, (def){.kind = DEF_MACRO, .first = args + 1, .last = end - 1,
+                                        .close = NONE, .name = args});
+            add_name(m, args, d);
         }
         i = end;
     }
+    clpool__macros_free(macros);
 }
 
 /* ------------------------------------------------- file-scope definitions */
