@@ -61,6 +61,8 @@ typedef struct model {
     size_t nnames, capnames;
     event *evs;
     size_t nevs, capevs;
+    size_t *head, *next; /* the names by hash of their text: chains in name order */
+    size_t mask;
     size_t *conds; /* the last token of each conditional directive */
     size_t nconds, capconds;
     int vectors_ok;
@@ -310,12 +312,47 @@ static void definitions(model *m)
 
 /* ------------------------------------------------------------- events */
 
+static size_t hash_text(const model *m, size_t tok)
+{
+    size_t h = 14695981039346656037u;
+    for (size_t i = 0; i < m->toks[tok].len; i++)
+        h = (h ^ (unsigned char)m->src[m->toks[tok].start + i]) * 1099511628211u;
+    return h;
+}
+
+static int index_names(model *m)
+{
+    size_t nb = 16;
+    while (nb < 2 * m->nnames)
+        nb *= 2;
+    m->mask = nb - 1;
+    m->head = malloc(nb * sizeof *m->head);
+    m->next = malloc((m->nnames != 0 ? m->nnames : 1) * sizeof *m->next);
+    if (m->head == NULL || m->next == NULL)
+        return -1;
+    for (size_t b = 0; b < nb; b++)
+        m->head[b] = NONE;
+    for (size_t k = m->nnames; k-- > 0;) {
+        size_t b = hash_text(m, m->names[k].tok) & m->mask;
+        m->next[k] = m->head[b];
+        m->head[b] = k;
+    }
+    return 0;
+}
+
+/* The names with tok's text, in order: the first is name_after(m, NONE,
+ * tok), the one after k is name_after(m, k, tok); NONE at the end. */
+static size_t name_after(const model *m, size_t k, size_t tok)
+{
+    k = k == NONE ? m->head[hash_text(m, tok) & m->mask] : m->next[k];
+    while (k != NONE && !same_text(m, m->names[k].tok, tok))
+        k = m->next[k];
+    return k;
+}
+
 static int defines_name(const model *m, size_t tok)
 {
-    for (size_t k = 0; k < m->nnames; k++)
-        if (same_text(m, m->names[k].tok, tok))
-            return 1;
-    return 0;
+    return name_after(m, NONE, tok) != NONE;
 }
 
 /* The events of each definition, in the order of its tokens. */
@@ -384,9 +421,10 @@ static void judge(model *m, size_t d)
         }
         if (ev->kind != EV_USE)
             continue;
-        for (size_t k = 0; k < m->nnames && !dp->refused; k++) {
+        for (size_t k = name_after(m, NONE, ev->tok); k != NONE && !dp->refused;
+             k = name_after(m, k, ev->tok)) {
             size_t other = m->names[k].def;
-            if (other == d || !same_text(m, m->names[k].tok, ev->tok))
+            if (other == d)
                 continue;
             judge(m, other);
             dp = &m->defs[d];
@@ -609,9 +647,8 @@ static int helpers_use_gid(const model *m)
                 int a = clpool__asks_for_gid(m->src + t->start, t->len);
                 for (size_t k = 0; k < prog->nsigs && !a; k++)
                     a = text_is(m, i, prog->sigs[k].name, strlen(prog->sigs[k].name));
-                for (size_t k = 0; k < m->nnames && !a; k++)
-                    a = asks[m->names[k].def] && m->defs[m->names[k].def].kind == DEF_MACRO &&
-                        same_text(m, m->names[k].tok, i);
+                for (size_t k = name_after(m, NONE, i); k != NONE && !a; k = name_after(m, k, i))
+                    a = asks[m->names[k].def] && m->defs[m->names[k].def].kind == DEF_MACRO;
                 asks[d] = (unsigned char)a;
             }
             any |= !macro && asks[d];
@@ -705,6 +742,8 @@ int clpool__native_select(const clpool_program *prog, int vectors_ok, clpool__na
         goto free_model;
     directives(&m);
     definitions(&m);
+    if (m.lost || index_names(&m) != 0)
+        goto free_model;
     events(&m);
     if (m.lost)
         goto free_model;
@@ -722,5 +761,7 @@ free_model:
     free(m.names);
     free(m.evs);
     free(m.conds);
+    free(m.head);
+    free(m.next);
     return status;
 }
