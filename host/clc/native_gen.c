@@ -6,8 +6,9 @@
 
 #include "clc/native.h"
 #include "clc/scan.h"
+#include "clc/sizes.h"
 
-#define HIDDEN_PARAMS "size_t clpool_gid_, size_t clpool_gsize_"
+#define HIDDEN_PARAMS "const clpool_wi_t_ *clpool_wi_, size_t clpool_gid_"
 
 /* One change to the source: del bytes at `at` are replaced by the ins
  * strings; with keep_newlines, the newlines among the deleted bytes are put
@@ -185,12 +186,51 @@ static int vector_literals(const char *src, edits *e)
 
 /* ------------------------------------------------- other uses of kernels */
 
-static const clpool__kernel_sig *kernel_named(const clpool_program *prog, const toks *t,
-                                              size_t i)
+/* The program's kernels sorted by name, so that finding the kernel a token
+ * names costs log n: a program of many kernels stays linear in its size. */
+typedef struct by_name {
+    const clpool__kernel_sig **v;
+    size_t n;
+} by_name;
+
+static int cmp_sig_name(const void *a, const void *b)
 {
-    for (size_t k = 0; k < prog->nsigs; k++)
-        if (ident_is(t, i, prog->sigs[k].name))
-            return &prog->sigs[k];
+    const clpool__kernel_sig *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+static int by_name_make(const clpool_program *prog, by_name *out)
+{
+    out->n = prog->nsigs;
+    out->v = out->n != 0 ? malloc(out->n * sizeof *out->v) : NULL;
+    if (out->n != 0 && out->v == NULL)
+        return -1;
+    for (size_t k = 0; k < out->n; k++)
+        out->v[k] = &prog->sigs[k];
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_sig_name);
+    return 0;
+}
+
+static const clpool__kernel_sig *kernel_named(const by_name *names, const toks *t, size_t i)
+{
+    if (i >= t->n || t->v[i].kind != CLPOOL__TOK_IDENT)
+        return NULL;
+    const char *w = t->src + t->v[i].start;
+    size_t len = t->v[i].len, lo = 0, hi = names->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *name = names->v[mid]->name;
+        int c = strncmp(name, w, len);
+        if (c == 0 && name[len] != '\0')
+            c = 1; /* name is longer than the token */
+        if (c == 0)
+            return names->v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
@@ -200,8 +240,13 @@ static const clpool__kernel_sig *kernel_named(const clpool_program *prog, const 
 static int kernel_uses(const clpool_program *prog, edits *e)
 {
     toks t;
-    if (tokenise(prog->source, &t) != 0)
+    by_name names;
+    if (by_name_make(prog, &names) != 0)
         return -1;
+    if (tokenise(prog->source, &t) != 0) {
+        free(names.v);
+        return -1;
+    }
     int status = 0;
     size_t braces = 0, boundary = 0;
     for (size_t i = 0; i + 1 < t.n && status == 0; i++) {
@@ -214,13 +259,12 @@ static int kernel_uses(const clpool_program *prog, edits *e)
         } else if (!t.v[i].directive && braces == 0 && punct(&t, i, ';')) {
             boundary = i + 1;
         }
-        const clpool__kernel_sig *sig = kernel_named(prog, &t, i);
+        const clpool__kernel_sig *sig = kernel_named(&names, &t, i);
         if (sig == NULL || !punct(&t, i + 1, '('))
             continue;
-        int parsed = 0; /* a definition the parser reported: edited already */
-        for (size_t k = 0; k < prog->nsigs; k++)
-            parsed |= prog->sigs[k].name_offset == t.v[i].start;
-        if (parsed)
+        /* The definition the parser reported is edited already (the parser
+         * reports each name once). */
+        if (sig->name_offset == t.v[i].start)
             continue;
         size_t commas;
         size_t close = closing(&t, i + 1, &commas);
@@ -229,7 +273,7 @@ static int kernel_uses(const clpool_program *prog, edits *e)
         size_t open_at = t.v[i + 1].start + 1;
         int empty = close == i + 2;
         if (braces > 0 || t.v[i].directive) {
-            status |= add_edit(e, (edit){open_at, 0, {"clpool_gid_, clpool_gsize_",
+            status |= add_edit(e, (edit){open_at, 0, {"clpool_wi_, clpool_gid_",
                                                       empty ? NULL : ", ", NULL}, 0});
             continue;
         }
@@ -250,6 +294,7 @@ static int kernel_uses(const clpool_program *prog, edits *e)
         status |= add_edit(e, ed);
     }
     free(t.v);
+    free(names.v);
     return status;
 }
 
@@ -286,10 +331,15 @@ static void unqualified(clpool__buf *b, const clpool__param *p)
     }
 }
 
+/* The exported caller of the ABI in native.h: the groups [gb, ge) of the
+ * range, each run row by row (dimensions 2 and 1), and each row as one loop
+ * over dimension 0 that the compiler can inline the kernel into and
+ * vectorise. */
 static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
 {
     const char *proto = "void " CLPOOL__NATIVE_PREFIX "%s(void *const *clpool_args_, "
-                        "size_t clpool_begin_, size_t clpool_end_, size_t clpool_gsz_)";
+                        "const clpool_range_t_ *clpool_r_, size_t clpool_gb_, size_t clpool_ge_)";
+    clpool__sizes_native(b, sig);
     clpool__buf_fmt(b, proto, sig->name);
     clpool__buf_str(b, " __attribute__((visibility(\"default\")));\n");
     clpool__buf_fmt(b, proto, sig->name);
@@ -308,24 +358,37 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
             clpool__buf_fmt(b, "    void *clpool_a%zu_ = clpool_args_[%zu];\n", p, p);
         }
     }
+    /* A copy of the range: the compiler then knows that the kernel's stores
+     * cannot change it, and keeps its fields in registers. */
+    clpool__buf_str(b, "    const clpool_range_t_ clpool_rc_ = *clpool_r_;\n"
+                       "    clpool_wi_t_ clpool_w_;\n"
+                       "    clpool_w_.r = &clpool_rc_;\n"
+                       "    for (size_t clpool_g_ = clpool_gb_; clpool_g_ < clpool_ge_; "
+                       "clpool_g_++) {\n"
+                       "        clpool_wi_group_(&clpool_w_, clpool_g_);\n"
+                       "        for (size_t clpool_l2_ = 0; clpool_l2_ < clpool_w_.lsize[2]; "
+                       "clpool_l2_++)\n"
+                       "        for (size_t clpool_l1_ = 0; clpool_l1_ < clpool_w_.lsize[1]; "
+                       "clpool_l1_++) {\n"
+                       "            clpool_wi_row_(&clpool_w_, clpool_l1_, clpool_l2_);\n"
+                       "            const size_t clpool_b0_ = clpool_w_.base0;\n"
+                       "            const size_t clpool_e0_ = clpool_b0_ + clpool_w_.lsize[0];\n");
     if (helpers) {
         /* Helpers read the file-scope copies, so items must run one after
          * the other: no simd. */
-        clpool__buf_str(b, "    clpool_gsize_ = clpool_gsz_;\n"
-                           "    for (size_t clpool_i_ = clpool_begin_; clpool_i_ < clpool_end_; "
-                           "clpool_i_++) {\n        clpool_gid_ = clpool_i_;\n    ");
+        clpool__buf_str(b, "            clpool_wi_ = &clpool_w_;\n"
+                           "            for (size_t clpool_i_ = clpool_b0_; clpool_i_ < "
+                           "clpool_e0_; clpool_i_++) {\n"
+                           "                clpool_gid_ = clpool_i_;\n");
     } else {
         clpool__buf_str(b, "#pragma omp simd\n"
-                           "    for (size_t clpool_i_ = clpool_begin_; clpool_i_ < clpool_end_; "
-                           "clpool_i_++)\n");
+                           "            for (size_t clpool_i_ = clpool_b0_; clpool_i_ < "
+                           "clpool_e0_; clpool_i_++) {\n");
     }
-    clpool__buf_fmt(b, "        %s(clpool_i_, clpool_gsz_", sig->name);
+    clpool__buf_fmt(b, "                %s(&clpool_w_, clpool_i_", sig->name);
     for (size_t p = 0; p < sig->nparams; p++)
         clpool__buf_fmt(b, ", clpool_a%zu_", p);
-    clpool__buf_str(b, ");\n");
-    if (helpers)
-        clpool__buf_str(b, "    }\n");
-    clpool__buf_str(b, "    (void)clpool_args_;\n}\n\n");
+    clpool__buf_str(b, ");\n            }\n        }\n    }\n    (void)clpool_args_;\n}\n\n");
 }
 
 /* ------------------------------------------------------------ selection */
@@ -400,7 +463,8 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     if (kernel_uses(prog, &e) != 0 || (vectors && vector_literals(src, &e) != 0) ||
         selection_edits(facts, &e) != 0)
         goto no_memory;
-    qsort(e.v, e.n, sizeof *e.v, by_offset);
+    if (e.n > 0)
+        qsort(e.v, e.n, sizeof *e.v, by_offset);
 
     size_t at = 0;
     for (size_t i = 0; i < e.n; i++) {
@@ -424,18 +488,15 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n"
                          "#ifdef __clang__\n#pragma clang diagnostic ignored \"-Wpass-failed\"\n"
                          "#endif\n");
+    /* The parser reports each name once (a kernel defined in two #if
+     * branches is the first), so each gets one caller, compiled only where
+     * the preprocessor kept a definition of it (select.h). */
     for (size_t k = 0; k < prog->nsigs; k++) {
-        /* A kernel defined twice (in two #if branches) gets one caller: the
-         * first, as clpool__sig_find would pick. */
-        size_t first = 0;
-        while (strcmp(prog->sigs[first].name, prog->sigs[k].name) != 0)
-            first++;
-        if (first == k && facts->has_caller[k]) {
-            /* Only where the preprocessor kept a definition (select.h). */
-            clpool__buf_fmt(out, "#ifdef " CLPOOL__DEFINED_MARK "%zu\n", k);
-            caller(out, &prog->sigs[k], facts->helpers_use_gid);
-            clpool__buf_str(out, "#endif\n");
-        }
+        if (!facts->has_caller[k])
+            continue;
+        clpool__buf_fmt(out, "#ifdef " CLPOOL__DEFINED_MARK "%zu\n", k);
+        caller(out, &prog->sigs[k], facts->helpers_use_gid);
+        clpool__buf_str(out, "#endif\n");
     }
     if (out->failed)
         goto no_memory;

@@ -567,6 +567,39 @@ fail:
 
 static const char *const kernel_words[] = {"__kernel", "kernel", NULL};
 
+/* Reads reqd_work_group_size(x, y, z) from the attribute at i, if it holds
+ * one with three plain numbers. */
+static void read_reqd(const parser *p, size_t i, clpool__kernel_sig *sig)
+{
+    size_t end = skip_attribute(p, i);
+    for (size_t j = i; j + 7 < end; j++) {
+        if (!tok_is(p, j, "reqd_work_group_size") && !tok_is(p, j, "__reqd_work_group_size__"))
+            continue;
+        if (!tok_punct(p, j + 1, '(') || !tok_punct(p, j + 3, ',') || !tok_punct(p, j + 5, ',') ||
+            !tok_punct(p, j + 7, ')'))
+            return;
+        size_t v[3];
+        for (int d = 0; d < 3; d++) {
+            const tok *t = &p->t[j + 2 + 2 * (size_t)d];
+            if (t->kind != TOK_NUMBER)
+                return;
+            char *stop;
+            char num[32];
+            size_t len = t->len < sizeof num - 1 ? t->len : sizeof num - 1;
+            memcpy(num, p->s + t->off, len);
+            num[len] = '\0';
+            unsigned long long x = strtoull(num, &stop, 0);
+            while (*stop == 'u' || *stop == 'U' || *stop == 'l' || *stop == 'L')
+                stop++;
+            if (*stop != '\0' || x == 0 || x > SIZE_MAX)
+                return;
+            v[d] = (size_t)x;
+        }
+        memcpy(sig->reqd, v, sizeof v);
+        return;
+    }
+}
+
 /* Tries to read a kernel definition whose `__kernel`/`kernel` is at i. On a
  * match fills sig and returns the index of its body's '{' (so the caller's
  * brace count sees the body); otherwise returns i + 1 with sig untouched.
@@ -574,15 +607,33 @@ static const char *const kernel_words[] = {"__kernel", "kernel", NULL};
 static size_t try_kernel(const parser *p, size_t i, clpool__kernel_sig *sig, int *oom)
 {
     size_t j = i + 1, name = SIZE_MAX, void_at = SIZE_MAX;
+    size_t reqd_at[8], nreqd = 0; /* attributes seen, read once the kernel matched */
+    /* An attribute just before the kernel keyword: __attribute__((...)) __kernel */
+    for (size_t b = i; b >= 2 && tok_punct(p, b - 1, ')') && nreqd < 8;) {
+        size_t a = SIZE_MAX;
+        for (size_t c = b - 1; c-- > 0 && b - c < 64;)
+            if (is_attribute(p, c) && skip_attribute(p, c) == b) {
+                a = c;
+                break;
+            }
+        if (a == SIZE_MAX)
+            break;
+        reqd_at[nreqd++] = a;
+        b = a;
+    }
     while (j < p->n && !tok_punct(p, j, '(')) {
         if (is_attribute(p, j)) {
             size_t end = skip_attribute(p, j);
             if (end == j)
                 return i + 1;
+            if (nreqd < 8)
+                reqd_at[nreqd++] = j;
             j = end;
             continue;
         }
-        if (p->t[j].kind != TOK_IDENT)
+        /* A second kernel keyword ends this try: the next one starts there,
+         * so a run of them costs linear time, not quadratic. */
+        if (p->t[j].kind != TOK_IDENT || tok_in(p, j, kernel_words))
             return i + 1;
         if (tok_is(p, j, "void"))
             void_at = j;
@@ -598,8 +649,11 @@ static size_t try_kernel(const parser *p, size_t i, clpool__kernel_sig *sig, int
     if (close >= p->n)
         return i + 1;
     size_t body = close + 1;
-    for (size_t next = skip_attribute(p, body); next != body; next = skip_attribute(p, body))
+    for (size_t next = skip_attribute(p, body); next != body; next = skip_attribute(p, body)) {
+        if (nreqd < 8)
+            reqd_at[nreqd++] = body;
         body = next;
+    }
     if (!tok_punct(p, body, '{'))
         return i + 1; /* a declaration, or not a kernel at all */
 
@@ -610,6 +664,9 @@ static size_t try_kernel(const parser *p, size_t i, clpool__kernel_sig *sig, int
         *oom = 1;
         return i + 1;
     }
+    memset(sig->reqd, 0, sizeof sig->reqd);
+    for (size_t r = 0; r < nreqd; r++)
+        read_reqd(p, reqd_at[r], sig);
     sig->line = p->t[name].line;
     sig->name_offset = p->t[name].off;
     sig->open_paren = p->t[open].off;
@@ -637,29 +694,52 @@ static void free_sig(clpool__kernel_sig *s)
  * kernel. If the arms agree on the parameters, one description serves; if
  * not, the parser cannot know which one the compiler sees, and guessing
  * could let wrong arguments through, so the kernel is left out. */
-static void drop_duplicates(sigs *s)
+/* A kernel's name and its place among the parsed kernels, for sorting. */
+typedef struct named {
+    const char *name;
+    size_t i;
+} named;
+
+static int by_name(const void *a, const void *b)
 {
-    size_t kept = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        int dup = 0, conflict = 0;
-        for (size_t j = 0; j < s->n; j++) {
-            if (j == i || strcmp(s->v[i].name, s->v[j].name) != 0)
-                continue;
-            if (!same_params(&s->v[i], &s->v[j]))
-                conflict = 1;
-            else if (j < i)
-                dup = 1;
+    const named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* A name defined twice with the same parameters (two #if branches) is kept
+ * once, the first; a name defined with different parameters is dropped
+ * (the parser cannot tell which one the compiler sees). Sorted by name, so
+ * that a program of many kernels costs n log n, not n^2. Returns -1 on
+ * allocation failure. */
+static int drop_duplicates(sigs *s)
+{
+    if (s->n < 2)
+        return 0;
+    named *idx = malloc(s->n * sizeof *idx);
+    if (idx == NULL)
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        idx[i] = (named){s->v[i].name, i};
+    qsort(idx, s->n, sizeof *idx, by_name);
+    size_t dropped = 0;
+    for (size_t g = 0; g < s->n;) {
+        size_t e = g + 1;
+        while (e < s->n && strcmp(idx[g].name, idx[e].name) == 0)
+            e++;
+        int conflict = 0;
+        for (size_t j = g + 1; j < e; j++)
+            conflict |= !same_params(&s->v[idx[g].i], &s->v[idx[j].i]);
+        /* Mark for removal with line 0; freed below. */
+        for (size_t j = conflict ? g : g + 1; j < e; j++) {
+            s->v[idx[j].i].line = 0;
+            dropped++;
         }
-        if (dup || conflict) {
-            /* Mark for removal; names are compared again by later entries,
-             * so free after the loop. */
-            s->v[i].line = 0;
-            continue;
-        }
-        kept++;
+        g = e;
     }
-    if (kept == s->n)
-        return;
+    free(idx);
+    if (dropped == 0)
+        return 0;
     size_t w = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (s->v[i].line == 0)
@@ -668,6 +748,7 @@ static void drop_duplicates(sigs *s)
             s->v[w++] = s->v[i];
     }
     s->n = w;
+    return 0;
 }
 
 int clpool__sig_parse(const char *source, clpool__kernel_sig **out, size_t *count)
@@ -715,7 +796,8 @@ int clpool__sig_parse(const char *source, clpool__kernel_sig **out, size_t *coun
         }
         i++;
     }
-    drop_duplicates(&s);
+    if (drop_duplicates(&s) != 0)
+        goto fail;
     *out = s.v;
     *count = s.n;
     s.v = NULL;
