@@ -218,6 +218,22 @@ static void test_lines(void)
                   CLPOOL_EBUILD);
     ASSERT(prog == NULL);
     ASSERT_STR_CONTAINS(clpool_errmsg(pool), "<source>:4:");
+    /* And after a refused kernel, blanked out with its helper. */
+    ASSERT_STATUS(pool,
+                  clpool_program_source(pool,
+                                        "float h(float v)\n"
+                                        "{\n"
+                                        "    barrier(CLK_LOCAL_MEM_FENCE);\n"
+                                        "    return v;\n"
+                                        "}\n"
+                                        "__kernel void a(__global float *x)\n"
+                                        "{\n"
+                                        "    x[0] = h(x[0]);\n"
+                                        "}\n"
+                                        "__kernel void b(__global uint *x) { x[0] = 1u + ; }\n",
+                                        NULL, &prog),
+                  CLPOOL_EBUILD);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "<source>:10:");
 }
 
 int main(void)
