@@ -14,12 +14,16 @@
  * refused construct stays, used or not. Macros are never blanked: one that
  * is not expanded costs nothing.
  *
- * Preprocessor branches are left to the compiler, which sees the build's -D
- * options: just after the '}' of each kernel definition that is built the
+ * The scan follows preprocessor branches where their value is plain
+ * (ppcond.h) and takes the others as possibly compiled. Which kernels get a
+ * caller is left to the compiler, which sees the build's -D options: just
+ * after the '}' of each kernel definition that is built the
  * generator inserts `#define clpool_defined_<k> 1` (and a #line that keeps
  * the .cl numbering), and the kernel's caller is compiled inside
  * `#ifdef clpool_defined_<k>`. A kernel in a branch the build leaves out
- * gets no caller, and so does a kernel defined twice in #if/#else only once.
+ * gets no caller; one defined in both branches of an #if/#else gets one,
+ * for the definition that is compiled. A kernel with a refused definition
+ * and a built one is refused only when the compiled program lacks it.
  */
 #ifndef CLPOOL_CLC_SELECT_H
 #define CLPOOL_CLC_SELECT_H
