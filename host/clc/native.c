@@ -149,8 +149,10 @@ free_argv:
     return status;
 }
 
-void clpool__native_compiler_note(clpool *pool, char *buf, size_t len)
+/* Asks; returns 1 when the note names a compiler that answered. */
+static int ask_note(clpool *pool, char *buf, size_t len)
 {
+    int answered = 0;
     clpool__argv cc = {0};
     clpool__buf macros = {0};
     /* Asking may fail (no compiler yet): that is for the first build to
@@ -176,10 +178,44 @@ void clpool__native_compiler_note(clpool *pool, char *buf, size_t len)
     snprintf(buf, len, "%s (%s%.*s)", cc.v[0],
              !clang && strstr(macros.data, "#define __GNUC__ ") != NULL ? "gcc " : "",
              (int)(n < 80 ? n : 80), v);
+    answered = 1;
 restore:
     free(clpool__error_swap(pool, kept));
     clpool__buf_free(&macros);
     clpool__argv_free(&cc);
+    return answered;
+}
+
+/* The last answer, for the CC and PATH it was given under: a program that
+ * opens pools one after another asks the compiler (or reads the cache and
+ * /proc/cpuinfo) once. */
+static pthread_mutex_t note_lock = PTHREAD_MUTEX_INITIALIZER;
+static char note_key[4096], note_text[160];
+
+void clpool__native_compiler_note(clpool *pool, char *buf, size_t len)
+{
+    const char *cc = secure_getenv("CC"), *path = getenv("PATH");
+    char key[sizeof note_key];
+    int w = snprintf(key, sizeof key, "%s%c%s", cc != NULL ? cc : "", '\0',
+                     path != NULL ? path : "");
+    int keyed = w > 0 && (size_t)w < sizeof key;
+    size_t klen = keyed ? (size_t)w + 1 : 0;
+    pthread_mutex_lock(&note_lock);
+    int hit = keyed && note_text[0] != '\0' && memcmp(key, note_key, klen) == 0;
+    if (hit)
+        snprintf(buf, len, "%s", note_text);
+    pthread_mutex_unlock(&note_lock);
+    if (hit)
+        return;
+    char text[sizeof note_text];
+    int answered = ask_note(pool, text, sizeof text);
+    snprintf(buf, len, "%s", text);
+    if (answered && keyed) {
+        pthread_mutex_lock(&note_lock);
+        memcpy(note_key, key, klen);
+        snprintf(note_text, sizeof note_text, "%s", text);
+        pthread_mutex_unlock(&note_lock);
+    }
 }
 
 /* --------------------------------------------------------------- compile */

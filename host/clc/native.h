@@ -110,8 +110,9 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log,
 
 /* The compiler a build started now would use, for clpool_describe: its
  * command and version, "clang (Ubuntu Clang 14.0.6)" or "cc (gcc 12.2.0)",
- * into buf. Asks the compiler (or the cache of its identity); never fails
- * and leaves the pool's message as it was. */
+ * into buf. Asks the compiler (or the cache of its identity) once per
+ * process for each CC and PATH; never fails and leaves the pool's message
+ * as it was. */
 void clpool__native_compiler_note(clpool *pool, char *buf, size_t len);
 
 #endif /* CLPOOL_CLC_NATIVE_H */

@@ -1,6 +1,7 @@
 /* Plain preprocessor conditionals (see ppcond.h). */
 #include "clc/ppcond.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,21 @@ typedef struct macro {
 struct clpool__macros {
     macro *v;
     size_t n, cap;
-    char **prelude; /* the names the prelude #defines */
-    size_t nprelude, capprelude;
-    int included;   /* an #include was compiled: unset names are unknown */
-    int lost;       /* out of memory: everything is unknown */
+    int included; /* an #include was compiled: unset names are unknown */
+    int lost;     /* out of memory: everything is unknown */
 };
+
+/* The names the prelude #defines, pointing into its text: found once per
+ * process (the prelude is a constant), kept for the process's life. */
+typedef struct pname {
+    const char *p;
+    size_t len;
+} pname;
+
+static pthread_once_t prelude_once = PTHREAD_ONCE_INIT;
+static pname *prelude_names;
+static size_t nprelude_names;
+static int prelude_lost;
 
 /* ------------------------------------------------------------- the table */
 
@@ -95,15 +106,15 @@ static int system_name(const char *name, size_t len)
     return 0;
 }
 
-static int prelude_name(const clpool__macros *m, const char *name, size_t len)
+static int prelude_name(const char *name, size_t len)
 {
-    for (size_t i = 0; i < m->nprelude; i++)
-        if (strlen(m->prelude[i]) == len && memcmp(m->prelude[i], name, len) == 0)
+    for (size_t i = 0; i < nprelude_names; i++)
+        if (prelude_names[i].len == len && memcmp(prelude_names[i].p, name, len) == 0)
             return 1;
     return 0;
 }
 
-static void add_prelude_names(clpool__macros *m, const char *text)
+static void add_prelude_names(const char *text, size_t *cap)
 {
     clpool__scan s;
     clpool__tok t, kw, name;
@@ -114,25 +125,25 @@ static void add_prelude_names(clpool__macros *m, const char *text)
         if (kw.len != 6 || memcmp(text + kw.start, "define", 6) != 0 ||
             !clpool__scan_next(&s, &name) || name.kind != CLPOOL__TOK_IDENT)
             continue;
-        if (m->nprelude == m->capprelude) {
-            size_t cap = m->capprelude != 0 ? m->capprelude * 2 : 256;
-            char **g = realloc(m->prelude, cap * sizeof *g);
+        if (nprelude_names == *cap) {
+            size_t c = *cap != 0 ? *cap * 2 : 512;
+            pname *g = realloc(prelude_names, c * sizeof *g);
             if (g == NULL) {
-                m->lost = 1;
+                prelude_lost = 1;
                 return;
             }
-            m->prelude = g;
-            m->capprelude = cap;
+            prelude_names = g;
+            *cap = c;
         }
-        char *copy = malloc(name.len + 1);
-        if (copy == NULL) {
-            m->lost = 1;
-            return;
-        }
-        memcpy(copy, text + name.start, name.len);
-        copy[name.len] = '\0';
-        m->prelude[m->nprelude++] = copy;
+        prelude_names[nprelude_names++] = (pname){text + name.start, name.len};
     }
+}
+
+static void find_prelude_names(void)
+{
+    size_t cap = 0;
+    add_prelude_names(clpool__prelude, &cap);
+    add_prelude_names(clpool__prelude_vector, &cap);
 }
 
 /* The state of a name: M_UNDEF, M_INT (with *value), M_OTHER or M_UNKNOWN. */
@@ -145,7 +156,7 @@ static int lookup(const clpool__macros *m, const char *name, size_t len, long lo
         *value = e->value;
         return e->state;
     }
-    if (m->included || system_name(name, len) || prelude_name(m, name, len))
+    if (m->included || system_name(name, len) || prelude_name(name, len))
         return M_UNKNOWN;
     return M_UNDEF;
 }
@@ -174,8 +185,6 @@ clpool__macros *clpool__macros_new(const char *options)
     if (m == NULL)
         return NULL;
     set(m, "__CLPOOL_NATIVE__", 17, M_INT, 1);
-    add_prelude_names(m, clpool__prelude);
-    add_prelude_names(m, clpool__prelude_vector);
     clpool__argv words = {0};
     if (clpool__split_words(options != NULL ? options : "", &words) != 0) {
         m->lost = 1;
@@ -200,6 +209,9 @@ clpool__macros *clpool__macros_new(const char *options)
         clpool__macros_free(m);
         return NULL;
     }
+    /* Without the prelude's names nothing is sure: every lookup is unknown. */
+    if (pthread_once(&prelude_once, find_prelude_names) != 0 || prelude_lost)
+        m->lost = 1;
     return m;
 }
 
@@ -209,10 +221,7 @@ void clpool__macros_free(clpool__macros *m)
         return;
     for (size_t i = 0; i < m->n; i++)
         free(m->v[i].name);
-    for (size_t i = 0; i < m->nprelude; i++)
-        free(m->prelude[i]);
     free(m->v);
-    free(m->prelude);
     free(m);
 }
 
