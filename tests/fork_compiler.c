@@ -9,6 +9,9 @@
 
 #include "internal.h" /* prog->from_cache */
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 static const char vector_src[] =
     "__kernel void move(__global float4 *p, __global const float4 *v, float dt)\n"
     "{\n"
@@ -115,6 +118,27 @@ int main(void)
         ASSERT_STR_CONTAINS(clpool_errmsg(pool), "CC=clang");
         clpool_program_free(prog);
         ASSERT_EQ(unsetenv("CC"), 0);
+    }
+    /* The choice made from PATH is keyed too: another clang found first on
+     * PATH (here clang-15 under the name clang) is another entry. */
+    if (access("/usr/bin/clang-15", X_OK) == 0 && access("/usr/bin/clang-14", X_OK) == 0) {
+        char dir[600], link[700], path[8192];
+        snprintf(dir, sizeof dir, "%s/bin", cfg.cache_dir);
+        ASSERT_EQ(mkdir(dir, 0700), 0);
+        snprintf(link, sizeof link, "%s/clang", dir);
+        const char *old_path = getenv("PATH");
+        char *saved = strdup(old_path != NULL ? old_path : "/usr/bin:/bin");
+        ASSERT(saved != NULL);
+        /* Whichever clang is not the default one. */
+        int default_is_15 = strstr(clpool_describe(pool), "Clang 15") != NULL;
+        ASSERT_EQ(symlink(default_is_15 ? "/usr/bin/clang-14" : "/usr/bin/clang-15", link), 0);
+        snprintf(path, sizeof path, "%s:%s", dir, saved);
+        ASSERT_EQ(setenv("PATH", path, 1), 0);
+        ASSERT_EQ(inc_from_cache(pool), 0);
+        ASSERT_EQ(inc_from_cache(pool), 1);
+        ASSERT_EQ(setenv("PATH", saved, 1), 0);
+        ASSERT_EQ(inc_from_cache(pool), 1);
+        free(saved);
     }
     clpool_close(pool);
 
