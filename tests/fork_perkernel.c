@@ -124,6 +124,10 @@ static const char branches[] =
     "__kernel void which(__global uint *x) { x[get_global_id(0)] *= 10u; }\n"
     "#else\n"
     "__kernel void which(__global uint *x) { x[get_global_id(0)] *= 20u; }\n"
+    "#endif\n"
+    /* A condition only the compiler can judge (a reserved name). */
+    "#ifdef __FAST_RELAXED_MATH__\n"
+    "__kernel void fast(__global uint *x) { x[0] = missing(x[0]); }\n"
     "#endif\n";
 
 static void test_branches(void)
@@ -131,8 +135,15 @@ static void test_branches(void)
     clpool_program *prog = build(branches, "-DFOO=0");
     expect_runs(prog, "neighbour", 1, 7);
     expect_runs(prog, "which", 20, 0);
-    expect_refused(prog, "never", CLPOOL_ENOKERNEL, "preprocessor branch", NULL);
-    expect_refused(prog, "foo", CLPOOL_ENOKERNEL, "not in the compiled program", NULL);
+    /* Known from the options and the file: said at once, with the kernels
+     * that are built (as for a name the program lacks). */
+    expect_refused(prog, "never", CLPOOL_ENOKERNEL, "(line 2) is in a preprocessor branch",
+                   "its kernels built: neighbour, which");
+    expect_refused(prog, "foo", CLPOOL_ENOKERNEL, "(line 5) is in a preprocessor branch",
+                   "neighbour");
+    /* Known only to the compiler: the compiled program lacks it. */
+    expect_refused(prog, "fast", CLPOOL_ENOKERNEL, "not in the compiled program",
+                   "its kernels: never, foo, neighbour, which, fast");
     clpool_program_free(prog);
 
     /* The other branch of the same file: the compiler decides, with the

@@ -75,12 +75,20 @@ static inline void clpool__native_run_items(clpool__native_fn fn, void *const *a
 
 #define CLPOOL__NATIVE_PREFIX "clpool_run_"
 
+/* What became of a kernel in a build (clpool__refusals.always). */
+#define CLPOOL__KERNEL_MAYBE 0
+#define CLPOOL__KERNEL_REFUSED 1
+#define CLPOOL__KERNEL_LEFT_OUT 2
+
 /* The kernels a build left out, and why (see select.h). */
 typedef struct clpool__refusals {
     char **why;            /* per kernel, prog->sigs order: the message, or NULL */
-    unsigned char *always; /* per kernel: no definition of it was built, so the
-                              compiled program cannot have it; else why[k]
-                              stands only where the compiled program lacks it */
+    unsigned char *always; /* per kernel: CLPOOL__KERNEL_REFUSED (every
+                              definition refused: why[k] is CLPOOL_EBUILD's
+                              message), CLPOOL__KERNEL_LEFT_OUT (in a branch
+                              the options leave out: CLPOOL_ENOKERNEL's), or
+                              CLPOOL__KERNEL_MAYBE (why[k], if any, stands
+                              only where the compiled program lacks it) */
     size_t n;
 } clpool__refusals;
 

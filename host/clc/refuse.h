@@ -109,9 +109,11 @@ typedef struct clpool__native_facts {
      * built, so that it gets a caller (inside #ifdef of its marker). */
     unsigned char *has_caller;
     /* Per kernel: why it cannot run here (heap message, NULL if it can),
-     * and whether every definition of it is refused (else the message
-     * stands only when the compiled program lacks the kernel: a refused
-     * definition may be the one the preprocessor keeps). */
+     * and a CLPOOL__KERNEL_* state (native.h): REFUSED, every definition of it is
+     * refused; LEFT_OUT, every definition is in a branch known not to be
+     * compiled (the message says so); MAYBE, it may be built (a message
+     * then stands only when the compiled program lacks the kernel: a
+     * refused definition may be the one the preprocessor keeps). */
     char **refused;
     unsigned char *refused_always;
     size_t nsigs;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clc/buf.h"
+#include "clc/native.h"
 #include "clc/native_gen.h"
 #include "clc/ppcond.h"
 
@@ -672,7 +673,20 @@ void clpool__native_facts_free(clpool__native_facts *f)
     memset(f, 0, sizeof *f);
 }
 
+static int results_(model *m, clpool__native_facts *f, unsigned *lines);
+
 static int results(model *m, clpool__native_facts *f)
+{
+    unsigned *lines = calloc(m->prog->nsigs != 0 ? m->prog->nsigs : 1, sizeof *lines);
+    if (lines == NULL)
+        return CLPOOL_ENOMEM;
+    int status = results_(m, f, lines);
+    free(lines);
+    return status;
+}
+
+/* lines: per kernel, the line of its first definition in a skipped branch. */
+static int results_(model *m, clpool__native_facts *f, unsigned *lines)
 {
     const clpool_program *prog = m->prog;
     size_t nk = prog->nsigs != 0 ? prog->nsigs : 1;
@@ -706,13 +720,19 @@ static int results(model *m, clpool__native_facts *f)
     for (size_t k = 0; k < prog->nsigs; k++) {
         const clpool__kernel_sig *sig = &prog->sigs[k];
         size_t len = strlen(sig->name);
-        int built = 0, refused = 0;
+        int built = 0, refused = 0, skipped = 0;
+        unsigned skipped_line = 0;
         for (size_t d = 0; d < m->ndefs; d++) {
             def *dp = &m->defs[d];
             if (dp->kind != DEF_FUNC || !dp->kernel || dp->name == NONE ||
                 !text_is(m, dp->name, sig->name, len))
                 continue;
-            if (dp->refused) {
+            if (m->skip[dp->name]) {
+                /* In a branch known not to be compiled. */
+                if (!skipped)
+                    skipped_line = m->toks[dp->name].line;
+                skipped = 1;
+            } else if (dp->refused) {
                 refused = 1;
                 if (f->refused[k] == NULL && (f->refused[k] = message(m, sig->name, d, &dp->why)) == NULL)
                     return CLPOOL_ENOMEM;
@@ -723,8 +743,34 @@ static int results(model *m, clpool__native_facts *f)
             }
         }
         f->has_caller[k] = (unsigned char)built;
-        f->refused_always[k] = (unsigned char)(refused && !built);
+        f->refused_always[k] = built ? CLPOOL__KERNEL_MAYBE
+                             : refused ? CLPOOL__KERNEL_REFUSED
+                             : skipped ? CLPOOL__KERNEL_LEFT_OUT : CLPOOL__KERNEL_MAYBE;
+        lines[k] = skipped_line;
     }
+    /* The kernels left out, with the list of the others (as a kernel the
+     * program lacks is told). */
+    for (size_t k = 0; k < prog->nsigs; k++) {
+        if (f->refused_always[k] != CLPOOL__KERNEL_LEFT_OUT)
+            continue;
+        unsigned line = lines[k];
+        clpool__buf b = {0};
+        clpool__buf_fmt(&b, "%s: kernel '%s' (line %u) is in a preprocessor branch the build's "
+                            "options leave out, so it is not built; its kernels built: ",
+                        prog->path, prog->sigs[k].name, line);
+        int any = 0;
+        for (size_t j = 0; j < prog->nsigs; j++) {
+            if (f->refused_always[j] != CLPOOL__KERNEL_MAYBE || !f->has_caller[j])
+                continue;
+            clpool__buf_fmt(&b, "%s%s", any ? ", " : "", prog->sigs[j].name);
+            any = 1;
+        }
+        if (!any)
+            clpool__buf_str(&b, "none");
+        if ((f->refused[k] = clpool__buf_take(&b)) == NULL)
+            return CLPOOL_ENOMEM;
+    }
+
     if (line_fixes(m, f, &capsites) != 0)
         return CLPOOL_ENOMEM;
     f->helpers_use_gid = helpers_use_gid(m);

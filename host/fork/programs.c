@@ -200,8 +200,10 @@ int clpool__fork_kernel_create(clpool_kernel *k)
     /* A kernel the build left out: its refusal, kept per program. */
     size_t idx = (size_t)(k->sig - prog->sigs);
     const char *refusal = idx < fprog->nrefused ? fprog->refused[idx] : NULL;
-    if (refusal != NULL && fprog->refused_always[idx])
+    if (refusal != NULL && fprog->refused_always[idx] == CLPOOL__KERNEL_REFUSED)
         return clpool__error_text(pool, CLPOOL_EBUILD, refusal);
+    if (refusal != NULL && fprog->refused_always[idx] == CLPOOL__KERNEL_LEFT_OUT)
+        return clpool__error_text(pool, CLPOOL_ENOKERNEL, refusal);
 
     int status;
     struct clpool__fork_kernel *fk = malloc(sizeof *fk);
@@ -221,11 +223,13 @@ int clpool__fork_kernel_create(clpool_kernel *k)
         goto free_fk;
     }
     if (bad != UINT32_MAX) {
+        char names[1024];
+        list_kernels(prog, names, sizeof names);
         status = clpool__error(pool, CLPOOL_ENOKERNEL,
                                "%s: kernel '%s' is not in the compiled program (a kernel in a "
-                               "preprocessor branch the build leaves out is not built): worker "
-                               "%u (pid %ld): %s",
-                               prog->path, k->name, bad, (long)fp->workers[bad].pid,
+                               "preprocessor branch the build leaves out is not built; its "
+                               "kernels: %s): worker %u (pid %ld): %s",
+                               prog->path, k->name, names, bad, (long)fp->workers[bad].pid,
                                fp->ctl->w[bad].err);
         goto free_fk;
     }
