@@ -19,11 +19,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* How long an idle worker keeps spinning on ctl->gen before it sleeps. A
- * program that calls map after map finds its workers awake (a futex wake-up
- * costs tens to hundreds of microseconds); one that pauses longer wakes them
- * once. */
-#define SPIN_NS 200000u
+/* How long an idle worker keeps spinning on ctl->gen before it sleeps
+ * adapts to the gaps it has recently seen between jobs: twice their
+ * running average, between SPIN_MIN_NS and SPIN_MAX_NS. A program that calls
+ * map after map, or pauses up to a millisecond or two between maps, finds
+ * its workers awake (a futex wake-up costs 30-50 us in a VM, against ~1 us
+ * for a small map to awake workers); one whose gaps are longer than
+ * SPIN_MAX_NS gets the minimum spin, so idle workers sleep within
+ * SPIN_MIN_NS and use no CPU. Gaps count up to 2 * SPIN_MAX_NS each, so one
+ * long pause does not hide a burst of short ones for long. */
+#define SPIN_MIN_NS 200000u
+#define SPIN_MAX_NS 4000000u
 /* A sleeping worker looks at its parent this often, in case the parent died
  * without PR_SET_PDEATHSIG reaching it (see clpool__fork_respawn_absent). */
 #define IDLE_CHECK_NS 1000000000u
@@ -48,7 +54,24 @@ struct worker {
     pid_t parent;
     int pdeathsig; /* the kernel kills this worker when the parent dies */
     struct tables t;
+    uint64_t gap_avg; /* running average of the gaps between jobs (ns) */
 };
+
+/* The spin before sleeping, from the recent gaps (see SPIN_MIN_NS). */
+static uint64_t spin_budget(const struct worker *w)
+{
+    if (w->gap_avg > SPIN_MAX_NS)
+        return SPIN_MIN_NS; /* gaps too long to spin through */
+    uint64_t b = 2 * w->gap_avg;
+    return b < SPIN_MIN_NS ? SPIN_MIN_NS : b > SPIN_MAX_NS ? SPIN_MAX_NS : b;
+}
+
+static void note_gap(struct worker *w, uint64_t gap)
+{
+    if (gap > 2 * (uint64_t)SPIN_MAX_NS)
+        gap = 2 * (uint64_t)SPIN_MAX_NS;
+    w->gap_avg = (3 * w->gap_avg + gap) / 4;
+}
 
 static void set_err(struct clpool__fork_wshared *me, const char *fmt, const char *a,
                     const char *b)
@@ -182,18 +205,24 @@ static void run_command(struct worker *w, struct clpool__fork_job *job, uint32_t
         finish(w->ctl, gen);
 }
 
-/* Returns a generation other than seen: spins first, then sleeps. */
+/* Returns a generation other than seen: spins first, then sleeps. The spin
+ * ends early when the parent asks for the CPUs (ctl->nap: it is about to
+ * copy for a while, and a spinning worker would halve its speed). */
 static uint32_t wait_for_job(struct worker *w, uint32_t seen)
 {
     struct clpool__fork_ctl *ctl = w->ctl;
     uint32_t g;
-    uint64_t start = clpool__fork_now_ns();
+    const uint64_t start = clpool__fork_now_ns(), budget = spin_budget(w);
     for (unsigned i = 1;; i++) {
         g = atomic_load_explicit(&ctl->gen, memory_order_acquire);
-        if (g != seen)
+        if (g != seen) {
+            note_gap(w, clpool__fork_now_ns() - start);
             return g;
+        }
         clpool__fork_relax();
-        if ((i & 255) == 0 && clpool__fork_now_ns() - start > SPIN_NS)
+        if (atomic_load_explicit(&ctl->nap, memory_order_relaxed) != 0)
+            break;
+        if ((i & 255) == 0 && clpool__fork_now_ns() - start > budget)
             break;
     }
     for (;;) {
@@ -211,8 +240,10 @@ static uint32_t wait_for_job(struct worker *w, uint32_t seen)
         atomic_store_explicit(&w->me->sleeping, 0, memory_order_relaxed);
         atomic_fetch_sub_explicit(&ctl->sleepers, 1, memory_order_relaxed);
         g = atomic_load_explicit(&ctl->gen, memory_order_acquire);
-        if (g != seen)
+        if (g != seen) {
+            note_gap(w, clpool__fork_now_ns() - start);
             return g;
+        }
         if (getppid() != w->parent)
             _exit(EXIT_PARENT_GONE);
     }
