@@ -37,6 +37,11 @@
 #define COPY_SPLIT_BYTES ((size_t)1 << 20)
 /* Memory bandwidth is reached well before this many cores copy. */
 #define COPY_MAX_THREADS 8u
+/* A chunk's copies come in runs (its outputs out, then each input in): a
+ * helper spins this long for the next copy of the run before it sleeps, as
+ * long as the workers nap (a published map clears ctl->nap: the helper then
+ * leaves the CPUs to them at once). */
+#define HELPER_SPIN_NS 50000u
 
 struct clpool__fork_copier {
     pthread_t *threads;
@@ -53,6 +58,7 @@ struct clpool__fork_copier {
 
 struct helper_arg {
     struct clpool__fork_copier *c;
+    _Atomic uint32_t *nap;
     uint32_t index; /* 1..nthreads; the parent copies part 0 */
 };
 
@@ -73,6 +79,14 @@ static void *helper_main(void *p)
     uint32_t seen = 0;
     for (;;) {
         uint32_t g;
+        uint64_t start = clpool__fork_now_ns();
+        for (unsigned i = 1; (g = atomic_load_explicit(&c->gen, memory_order_acquire)) == seen;
+             i++) {
+            clpool__fork_relax();
+            if ((i & 63) == 0 && (atomic_load_explicit(a.nap, memory_order_relaxed) == 0 ||
+                                  clpool__fork_now_ns() - start > HELPER_SPIN_NS))
+                break;
+        }
         while ((g = atomic_load_explicit(&c->gen, memory_order_acquire)) == seen)
             clpool__fork_futex_wait(&c->gen, seen, 0);
         seen = g;
@@ -103,6 +117,7 @@ static void start_helpers(struct clpool__fork_pool *fp, struct clpool__fork_copi
         if (a == NULL)
             break;
         a->c = c;
+        a->nap = &fp->ctl->nap;
         a->index = i + 1;
         if (pthread_create(&c->threads[i], NULL, helper_main, a) != 0) {
             free(a);
@@ -144,6 +159,9 @@ void clpool__fork_copy(struct clpool__fork_pool *fp, void *dst, const void *src,
     c->part = ((len + parts - 1) / parts + 4095) & ~(size_t)4095;
     atomic_store_explicit(&c->left, c->nthreads, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->gen, 1, memory_order_release);
+    /* A spinning helper needs no wake-up, but which ones sleep is not
+     * known here without a count; the system call is cheap next to a copy
+     * of a megabyte or more. */
     clpool__fork_futex_wake(&c->gen, INT_MAX);
     copy_part(c, 0);
     for (unsigned spins = 0; atomic_load_explicit(&c->left, memory_order_acquire) != 0; spins++) {
