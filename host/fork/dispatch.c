@@ -21,14 +21,15 @@
  * It does not yield the CPU while it spins: measured, yielding to the
  * spinning workers cost every map a ~50 us time slice. */
 #define PARENT_SPIN_NS 300000u
-/* But when the workers alone fill the CPUs, a spinning parent takes a core
- * from one of them for as long as it spins: measured on 2 CPUs with 2
- * workers, saxpy over 2^18 floats ran at 0.54x OpenMP. So there, once the
- * recent maps have taken longer than PARENT_SPIN_BUSY_NS to finish (their
- * running average, wait_avg), the parent spins only that long and then
- * sleeps, and the worker that finishes the map wakes it. Maps shorter than
- * that are done while the parent spins, as before. */
-#define PARENT_SPIN_BUSY_NS 20000u
+/* But when the workers alone fill the CPUs, a spinning parent can take the
+ * core a worker needs: measured on 2 CPUs with 2 workers, saxpy over 2^18
+ * floats ran at 0.54x OpenMP, and on the loaded CI machine a 1024-item map
+ * took 200-300 us (it finished only once the parent stopped spinning). So
+ * there the parent spins only while it leaves a CPU to every worker that can
+ * use one: while fewer workers than CPUs are inside the map (a small map
+ * that one worker runs), and for PARENT_SPIN_BUSY_NS while none has entered
+ * it yet; otherwise it sleeps and the worker that finishes wakes it. */
+#define PARENT_SPIN_BUSY_NS 4000u
 /* A sleeping parent looks at its workers' pids this often: the longest a
  * dead worker goes unnoticed. */
 #define SLICE_NS 10000000u
@@ -170,17 +171,6 @@ static void look_at(struct clpool__fork_pool *fp, uint32_t i, uint32_t gen, int 
     }
 }
 
-/* Keeps wait_avg, the typical wait for a map: it follows a shorter wait at
- * once and a longer one slowly, so that one map delayed by preemption does
- * not put the parent of a run of small maps to sleep (measured under load:
- * it made the 90th percentile of a 1024-item map 29 us instead of 0.6). */
-static void note_wait(struct clpool__fork_pool *fp, uint64_t took)
-{
-    if (took > 100 * (uint64_t)PARENT_SPIN_NS)
-        took = 100 * (uint64_t)PARENT_SPIN_NS;
-    fp->wait_avg = took < fp->wait_avg ? took : (7 * fp->wait_avg + took) / 8;
-}
-
 /* Waits for job gen to finish. A worker that dies while inside the job (or,
  * for a command, at all: every worker must answer it) fails it, and so does
  * the deadline (0: none). On failure *f says what happened. */
@@ -203,14 +193,10 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
     if (f->status != CLPOOL_OK)
         return f->status;
     uint64_t start = clpool__fork_now_ns();
-    uint64_t spin = PARENT_SPIN_NS;
-    if (!every_worker && fp->nlive >= fp->ncpus && fp->wait_avg > PARENT_SPIN_BUSY_NS)
-        spin = PARENT_SPIN_BUSY_NS;
+    const int crowded = !every_worker && fp->nlive >= fp->ncpus;
     int woken = 0;
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen) {
-            if (!every_worker)
-                note_wait(fp, clpool__fork_now_ns() - start);
             return CLPOOL_OK;
         }
         clpool__fork_relax();
@@ -220,8 +206,16 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
                 wake_sleepers(ctl);
                 woken = 1;
             }
-            if (spun > spin)
+            if (spun > PARENT_SPIN_NS)
                 break;
+            if (crowded) {
+                uint32_t inside = 0;
+                for (uint32_t w = 0; w < fp->nworkers && inside < fp->ncpus; w++)
+                    inside += fp->workers[w].state == FORK_W_LIVE &&
+                              atomic_load_explicit(&ctl->w[w].cur, memory_order_relaxed) == gen;
+                if (inside >= fp->ncpus || (inside == 0 && spun > PARENT_SPIN_BUSY_NS))
+                    break;
+            }
         }
     }
     if (!woken)
@@ -241,8 +235,6 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
         }
         atomic_store_explicit(&ctl->parent_sleeping, 0, memory_order_relaxed);
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen) {
-            if (!every_worker)
-                note_wait(fp, clpool__fork_now_ns() - start);
             return CLPOOL_OK;
         }
 
