@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ struct worker {
     int pdeathsig; /* the kernel kills this worker when the parent dies */
     struct tables t;
     uint64_t gap_avg; /* running average of the gaps between jobs (ns) */
+    int crowded;      /* as many workers as CPUs, or more: see finish() */
 };
 
 /* The spin before sleeping, from the recent gaps (see SPIN_MIN_NS). */
@@ -154,12 +156,18 @@ static int resolve(struct worker *w, uint32_t kslot, uint32_t pslot, const char 
     return 0;
 }
 
-/* Signals the parent that job gen is complete. */
-static void finish(struct clpool__fork_ctl *ctl, uint32_t gen)
+/* Signals the parent that job gen is complete. Where the workers fill the
+ * CPUs (crowded), the parent that spins for the result may be waiting for
+ * this very CPU: the worker then yields it once. Measured on the loaded
+ * 2-CPU machine: back-to-back 1024-item maps took 0.7-1.0 us with the yield
+ * and 10.6 us without (the parent slept and was woken for each). */
+static void finish(struct clpool__fork_ctl *ctl, uint32_t gen, int crowded)
 {
     atomic_store_explicit(&ctl->done_gen, gen, memory_order_seq_cst);
     if (atomic_load_explicit(&ctl->parent_sleeping, memory_order_seq_cst))
         clpool__fork_futex_wake(&ctl->done_gen, 1);
+    else if (crowded)
+        (void)sched_yield();
 }
 
 static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen)
@@ -182,7 +190,7 @@ static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen
          * worker's results before it tells the parent. */
         size_t done = atomic_fetch_add_explicit(&job->done, end - begin, memory_order_acq_rel);
         if (done + (end - begin) == n)
-            finish(w->ctl, gen);
+            finish(w->ctl, gen, w->crowded);
     }
 }
 
@@ -207,7 +215,7 @@ static void run_command(struct worker *w, struct clpool__fork_job *job, uint32_t
     }
     size_t done = atomic_fetch_add_explicit(&job->done, 1, memory_order_acq_rel);
     if (done + 1 == job->n)
-        finish(w->ctl, gen);
+        finish(w->ctl, gen, 0);
 }
 
 /* Returns a generation other than seen: spins first, then sleeps. The spin
@@ -331,6 +339,7 @@ _Noreturn void clpool__fork_worker_main(struct clpool__fork_pool *fp, uint32_t i
     w.ctl = fp->ctl;
     w.me = &fp->ctl->w[index];
     w.parent = fp->parent;
+    w.crowded = fp->nworkers >= fp->ncpus;
 
     /* The owner may have died before the prctl: then the signal is never
      * sent, and the parent pid has already changed. */
