@@ -81,6 +81,11 @@ struct clpool_buffer {
  * pool NULL records it as the calling thread's open error. */
 int clpool__error(clpool *pool, int status, const char *fmt, ...) CLPOOL__PRINTF(3, 4);
 int clpool__verror(clpool *pool, int status, const char *fmt, va_list ap);
+/* clpool__error for a public entry point that does not hold the pool's lock
+ * yet (an argument refused before any work): takes the lock around the
+ * message, so every failing call leaves its own message, never the last
+ * call's. */
+int clpool__error_locked(clpool *pool, int status, const char *fmt, ...) CLPOOL__PRINTF(3, 4);
 /* Replaces the message with one taken as is (a build log may hold '%'). */
 int clpool__error_text(clpool *pool, int status, const char *text);
 /* Makes msg (heap or NULL, now owned by the pool) the pool's message and
