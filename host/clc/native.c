@@ -98,8 +98,15 @@ static void describe_exit(clpool__buf *b, int wstatus)
         clpool__buf_fmt(b, "it exited with status %d", WEXITSTATUS(wstatus));
 }
 
-static int cannot_run(clpool *pool, const char *cc, int err)
+static int cannot_run(clpool *pool, const char *cc, int err, char *const argv[])
 {
+    if (err == E2BIG) {
+        char why[256];
+        clpool__spawn_too_long(argv, why, sizeof why);
+        return clpool__error(pool, CLPOOL_EBUILD,
+                             "the build options are too long for the C compiler '%s': %s", cc,
+                             why);
+    }
     if (err == ENOMEM)
         return clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler '%s'", cc);
     return clpool__error(pool, CLPOOL_EBUILD,
@@ -148,7 +155,7 @@ static int ask_compiler_identity(clpool *pool, const clpool__argv *cc, clpool__b
     int wstatus;
     int err = clpool__spawn(argv.v, macros, &wstatus);
     if (err != 0) {
-        status = cannot_run(pool, cc->v[0], err);
+        status = cannot_run(pool, cc->v[0], err, argv.v);
         goto free_argv;
     }
     if (!exited_ok(wstatus) && !(wstatus == -1 && macros->len > 0)) {
@@ -217,7 +224,7 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
     int wstatus;
     int err = clpool__spawn(argv.v, &output, &wstatus);
     if (err != 0) {
-        status = cannot_run(pool, cc->v[0], err);
+        status = cannot_run(pool, cc->v[0], err, argv.v);
         goto unlink_out;
     }
     int ok = exited_ok(wstatus);
