@@ -14,12 +14,17 @@
 #include "deps.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clc/options.h"
+#include "clc/spawn.h"
+#include "internal.h"
 #include "sha256.h"
 
 #define RECORD_FIXED (1 + 8 + 32 + 4)
@@ -183,6 +188,155 @@ void clpool__deps_add_make(clpool__deps *d, const char *text, size_t len, const 
     free(name);
     if (rules == 0)
         d->failed = 1;
+}
+
+void clpool__deps_add_file_list(clpool__deps *d, const char *path, const char *skip)
+{
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        d->failed = 1;
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 4096) {
+            char *bigger = cap > SIZE_MAX / 4 ? NULL : realloc(text, cap * 2 + 4096);
+            if (bigger == NULL) {
+                d->failed = 1;
+                goto done;
+            }
+            text = bigger;
+            cap = cap * 2 + 4096;
+        }
+        ssize_t n = read(fd, text + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            d->failed = 1;
+            goto done;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    clpool__deps_add_make(d, text, len, skip);
+done:
+    free(text);
+    (void)close(fd);
+}
+
+/* The OpenCL C macros that decide what a program includes on a device;
+ * the host compiler is told them so that it takes the same branches. */
+static const char *const opencl_macros[] = {
+    "-D__OPENCL_VERSION__=120", "-D__OPENCL_C_VERSION__=120", "-DCL_VERSION_1_0=100",
+    "-DCL_VERSION_1_1=110", "-DCL_VERSION_1_2=120", "-D__ENDIAN_LITTLE__=1",
+    "-D__IMAGE_SUPPORT__=1", NULL,
+};
+
+static int add_words(clpool__argv *a, const char *text)
+{
+    while (*text != '\0') {
+        text += strspn(text, " \t\n");
+        size_t n = strcspn(text, " \t\n");
+        if (n == 0)
+            break;
+        char *w = clpool__asprintf("%.*s", (int)n, text);
+        int failed = w == NULL || clpool__argv_add(a, w) != 0;
+        free(w);
+        if (failed)
+            return -1;
+        text += n;
+    }
+    return 0;
+}
+
+void clpool__deps_of_source(clpool__deps *d, const char *source, const char *options)
+{
+    if (d->failed || strstr(source, "include") == NULL)
+        return; /* nothing to include: the key's source says it all */
+    const char *tmp = getenv("TMPDIR");
+    char *dir = clpool__asprintf("%s/clpool-deps-XXXXXX",
+                                 tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+    char *file = NULL;
+    clpool__argv argv = {0}, words = {0};
+    clpool__buf out = {0};
+    d->failed = 1; /* until the list is in */
+    if (dir == NULL || mkdtemp(dir) == NULL)
+        goto free_dir;
+    file = clpool__asprintf("%s/program.cl", dir);
+    if (file == NULL)
+        goto remove_dir;
+    int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        goto remove_dir;
+    size_t len = strlen(source), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, source + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    if (close(fd) != 0 || done < len)
+        goto unlink_file;
+
+    const char *cc = secure_getenv("CC");
+    if (cc == NULL || cc[strspn(cc, " \t\n")] == '\0')
+        cc = "cc";
+    if (add_words(&argv, cc) != 0 || argv.n == 0)
+        goto unlink_file;
+    static const char *const flags[] = {"-E", "-M", "-MG", "-w", "-x", "c", NULL};
+    for (int i = 0; flags[i] != NULL; i++)
+        if (clpool__argv_add(&argv, flags[i]) != 0)
+            goto unlink_file;
+    for (int i = 0; opencl_macros[i] != NULL; i++)
+        if (clpool__argv_add(&argv, opencl_macros[i]) != 0)
+            goto unlink_file;
+    /* Of the build options only the preprocessor's matter; -D, -U and -I
+     * take their value attached or as the next word. */
+    if (clpool__split_words(options, &words) != 0)
+        goto unlink_file;
+    for (size_t i = 0; i < words.n; i++) {
+        const char *w = words.v[i];
+        int takes = w[0] == '-' && (w[1] == 'D' || w[1] == 'U' || w[1] == 'I');
+        if (!takes)
+            continue;
+        if (w[2] == '\0') {
+            if (i + 1 == words.n)
+                goto unlink_file;
+            char *joined = clpool__asprintf("%s%s", w, words.v[++i]);
+            int failed = joined == NULL || clpool__argv_add(&argv, joined) != 0;
+            free(joined);
+            if (failed)
+                goto unlink_file;
+        } else if (clpool__argv_add(&argv, w) != 0) {
+            goto unlink_file;
+        }
+    }
+    if (clpool__argv_add(&argv, file) != 0)
+        goto unlink_file;
+    int wstatus;
+    if (clpool__spawn(argv.v, &out, &wstatus) != 0 || wstatus == -1 || !WIFEXITED(wstatus) ||
+        WEXITSTATUS(wstatus) != 0 || out.failed)
+        goto unlink_file;
+    d->failed = 0;
+    clpool__deps_add_make(d, out.data != NULL ? out.data : "", out.len, file);
+
+unlink_file:
+    (void)unlink(file);
+remove_dir:
+    (void)rmdir(dir);
+free_dir:
+    clpool__buf_free(&out);
+    clpool__argv_free(&words);
+    clpool__argv_free(&argv);
+    free(file);
+    free(dir);
 }
 
 void clpool__deps_free(clpool__deps *d)

@@ -27,6 +27,17 @@ void clpool__deps_add(clpool__deps *d, const char *path);
  * NULL: none). Text with no rule in it sets failed. */
 void clpool__deps_add_make(clpool__deps *d, const char *text, size_t len, const char *skip);
 
+/* clpool__deps_add_make over the file at path (a compiler's -MF output);
+ * a file that cannot be read sets failed. */
+void clpool__deps_add_file_list(clpool__deps *d, const char *path, const char *skip);
+
+/* The headers an OpenCL program reads, for a driver that cannot say: when
+ * the source mentions "include" at all, the host C compiler ($CC, else cc)
+ * preprocesses it with the options' -D, -U and -I words (-E -M -MG, in an
+ * empty private directory) and its list is recorded. A compiler that cannot
+ * be run or that fails sets failed: such a program is not cached. */
+void clpool__deps_of_source(clpool__deps *d, const char *source, const char *options);
+
 void clpool__deps_free(clpool__deps *d);
 
 /* One record of a stored list. */

@@ -179,14 +179,15 @@ free_argv:
 /* --------------------------------------------------------------- compile */
 
 /* Compiles text into a .so; on success *so_path is the handed-out file and
- * *log the compiler's warnings (or NULL). */
+ * *log the compiler's warnings (or NULL), and deps the headers the compiler
+ * read (from -MMD; failed set when it wrote no list). */
 static int compile(clpool_program *prog, const clpool__workspace *w, const clpool__argv *cc,
                    const clpool__argv *flags, const char *text, size_t text_len, char **so_path,
-                   char **log)
+                   char **log, clpool__deps *deps)
 {
     clpool *pool = prog->pool;
     int status;
-    char *c_path = NULL, *out_path = NULL, *final_path = NULL;
+    char *c_path = NULL, *out_path = NULL, *final_path = NULL, *d_path = NULL;
     clpool__argv argv = {0};
     clpool__buf output = {0};
 
@@ -213,8 +214,14 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
         goto unlink_c;
     }
 
-    if (add_all(&argv, (const char *const *)cc->v, cc->n) != 0 ||
+    /* The dependency list (-MMD: the headers outside the system's
+     * directories, which are the compiler's own) goes beside the .c; it is
+     * not one of the flags, which are part of the key. */
+    d_path = clpool__asprintf("%s.d", c_path);
+    if (d_path == NULL || add_all(&argv, (const char *const *)cc->v, cc->n) != 0 ||
         add_all(&argv, (const char *const *)flags->v, flags->n) != 0 ||
+        clpool__argv_add(&argv, "-MMD") != 0 || clpool__argv_add(&argv, "-MF") != 0 ||
+        clpool__argv_add(&argv, d_path) != 0 ||
         clpool__argv_add(&argv, "-o") != 0 || clpool__argv_add(&argv, out_path) != 0 ||
         clpool__argv_add(&argv, c_path) != 0 || clpool__argv_add(&argv, "-lm") != 0) {
         status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler");
@@ -282,8 +289,12 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
     *so_path = out_path;
     out_path = NULL;
     status = CLPOOL_OK;
+    clpool__deps_add_file_list(deps, d_path, c_path);
 
 unlink_out:
+    if (d_path != NULL)
+        unlink(d_path);
+    free(d_path);
     if (out_path != NULL)
         unlink(out_path);
     free(out_path);
@@ -425,16 +436,19 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
         goto close_workspace;
     }
 
-    status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log);
+    clpool__deps deps = {0};
+    status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log, &deps);
     if (status == CLPOOL_OK && !w.ours) {
         void *so = NULL;
         size_t so_len = 0;
-        /* The cache is an optimisation: a failed read or store is no error. */
+        /* The cache is an optimisation: a failed read or store is no error.
+         * Without the list of headers read, nothing is stored. */
         if (clpool__read_all(*so_path, &so, &so_len) == 0) {
-            (void)clpool__cache_store(&pool->cache, key, so, so_len);
+            (void)clpool__cache_store_deps(&pool->cache, key, &deps, so, so_len);
             free(so);
         }
     }
+    clpool__deps_free(&deps);
 
 close_workspace:
     clpool__workspace_close(&w);
