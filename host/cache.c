@@ -471,6 +471,16 @@ free_path:
     return result;
 }
 
+void clpool__cache_drop(const clpool__cache *c, const char *key)
+{
+    if (c == NULL || c->dir == NULL || !key_valid(key))
+        return;
+    char *path = format("%s/%s", c->dir, key);
+    if (path != NULL)
+        drop_entry(path, NULL);
+    free(path);
+}
+
 /* ------------------------------------------------------------------ store */
 
 static int write_all(int fd, const void *buf, size_t len)

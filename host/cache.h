@@ -54,6 +54,10 @@ int clpool__cache_store(const clpool__cache *c, const char *key, const void *dat
 int clpool__cache_store_deps(const clpool__cache *c, const char *key, const clpool__deps *deps,
                              const void *data, size_t len);
 
+/* Removes key's entry: one that verified but that the backend could not
+ * load (a driver or loader that changed since). Nothing to report. */
+void clpool__cache_drop(const clpool__cache *c, const char *key);
+
 /* The reader's checks on an entry read whole for key, without touching the
  * disk (the fuzz harness drives it): header is HEADER_SIZE (88) bytes, body
  * the rest. Returns 0 with the dependency list's and the payload's lengths

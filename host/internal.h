@@ -52,6 +52,8 @@ struct clpool_program {
     char *options;            /* build options ("" if none) */
     char *log;                /* build log of a successful build (NULL if none) */
     int from_cache;           /* set by the backend: the build came from the disk cache */
+    char cache_key[65];       /* with from_cache: the entry's key, so that an entry the
+                                 backend then cannot load can be dropped */
     clpool__kernel_sig *sigs; /* __kernel signatures parsed from source */
     size_t nsigs;
     struct clpool_kernel **kernels; /* handed out by clpool_kernel_get */

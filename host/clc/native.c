@@ -431,8 +431,10 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     }
     if (hit) {
         status = clpool__write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
-        if (status == CLPOOL_OK)
+        if (status == CLPOOL_OK) {
             prog->from_cache = 1;
+            memcpy(prog->cache_key, key, sizeof key);
+        }
         goto close_workspace;
     }
 
