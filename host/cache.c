@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -469,6 +470,18 @@ close_fd:
 free_path:
     free(path);
     return result;
+}
+
+int clpool__cache_has_room(const clpool__cache *c)
+{
+    if (c == NULL || c->dir == NULL)
+        return 0;
+    struct statvfs sv;
+    if (statvfs(c->dir, &sv) != 0)
+        return 1; /* cannot tell: the writes themselves will say */
+    /* A native build writes its .c, the .so and the entry: a few MB. */
+    const unsigned long long need = 8ull << 20;
+    return (unsigned long long)sv.f_bavail * sv.f_frsize >= need;
 }
 
 void clpool__cache_drop(const clpool__cache *c, const char *key)

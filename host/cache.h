@@ -54,6 +54,10 @@ int clpool__cache_store(const clpool__cache *c, const char *key, const void *dat
 int clpool__cache_store_deps(const clpool__cache *c, const char *key, const clpool__deps *deps,
                              const void *data, size_t len);
 
+/* Whether the cache's file system has room for a build's files (a few
+ * megabytes free); 0 when it is full, so that builds go elsewhere. */
+int clpool__cache_has_room(const clpool__cache *c);
+
 /* Removes key's entry: one that verified but that the backend could not
  * load (a driver or loader that changed since). Nothing to report. */
 void clpool__cache_drop(const clpool__cache *c, const char *key);

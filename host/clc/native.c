@@ -422,6 +422,14 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     status = clpool__workspace_open(pool, &w);
     if (status != CLPOOL_OK)
         goto free_all;
+    /* The cache is an optimisation: on a full file system the build goes
+     * to a private folder instead (and nothing is stored). */
+    if (!w.ours && !clpool__cache_has_room(&pool->cache)) {
+        clpool__workspace_close(&w);
+        status = clpool__workspace_open_private(pool, &w);
+        if (status != CLPOOL_OK)
+            goto free_all;
+    }
 
     size_t cached_len = 0;
     int hit = w.ours ? 0 : clpool__cache_load(&pool->cache, key, &cached, &cached_len);
@@ -431,6 +439,12 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     }
     if (hit) {
         status = clpool__write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
+        if (status == CLPOOL_EIO && !w.ours) {
+            clpool__workspace_close(&w);
+            status = clpool__workspace_open_private(pool, &w);
+            if (status == CLPOOL_OK)
+                status = clpool__write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
+        }
         if (status == CLPOOL_OK) {
             prog->from_cache = 1;
             memcpy(prog->cache_key, key, sizeof key);
@@ -440,6 +454,12 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
 
     clpool__deps deps = {0};
     status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log, &deps);
+    if (status == CLPOOL_EIO && !w.ours) {
+        clpool__workspace_close(&w);
+        status = clpool__workspace_open_private(pool, &w);
+        if (status == CLPOOL_OK)
+            status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log, &deps);
+    }
     if (status == CLPOOL_OK && !w.ours) {
         void *so = NULL;
         size_t so_len = 0;
