@@ -1,13 +1,17 @@
 /*
  * The shared arena and its buffer allocator.
  *
- * The arena is one MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE mapping made
- * before the workers are forked, so a buffer has the same address in every
- * process and nothing has to be passed or mapped when buffers come and go.
- * MAP_NORESERVE makes the reservation cost address space only: pages exist
- * once touched, and MADV_REMOVE gives a freed block's pages back to the
- * system (for shared memory, MADV_DONTNEED would only drop this process's
- * view of them).
+ * The arena is one shared mapping of a sparse memfd, made before the
+ * workers are forked, so a buffer has the same address in every process and
+ * nothing has to be passed or mapped when buffers come and go. A memfd is
+ * charged against the commit limit page by page as pages are touched, not
+ * for its whole size at mmap (as a MAP_SHARED | MAP_ANONYMOUS mapping is
+ * under vm.overcommit_memory=2, which ignores MAP_NORESERVE): the
+ * reservation costs address space only. MADV_REMOVE gives a freed block's
+ * pages back to the system (for shared memory, MADV_DONTNEED would only drop
+ * this process's view of them). Address space is capped too: with RLIMIT_AS
+ * set, the arena takes an eighth of what the process may still map, so that
+ * the program's own allocations still fit.
  *
  * The allocator is first-fit over a sorted array of free extents, in the
  * parent's private heap (workers never allocate). Blocks are page aligned, and
@@ -26,9 +30,11 @@
 #include "fork.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -83,25 +89,63 @@ static size_t machine_memory(void)
     return sum;
 }
 
+/* How much more address space this process may map: RLIMIT_AS less what
+ * it maps now; SIZE_MAX when there is no limit. */
+static size_t address_space_left(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return SIZE_MAX;
+    size_t used = 0;
+    FILE *f = fopen("/proc/self/statm", "re");
+    if (f != NULL) {
+        unsigned long pages = 0;
+        if (fscanf(f, "%lu", &pages) == 1)
+            used = (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+        fclose(f);
+    }
+    return (size_t)rl.rlim_cur > used ? (size_t)rl.rlim_cur - used : 0;
+}
+
+/* size + HUGE_ALIGN bytes of shared memory: a sparse memfd where there is
+ * one (see above), else an anonymous shared mapping. */
+static void *map_arena(size_t size, int *err)
+{
+    int fd = memfd_create("clpool-arena", MFD_CLOEXEC);
+    if (fd >= 0) {
+        void *p = MAP_FAILED;
+        if (ftruncate(fd, (off_t)(size + HUGE_ALIGN)) == 0)
+            p = mmap(NULL, size + HUGE_ALIGN, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_NORESERVE, fd, 0);
+        *err = errno;
+        (void)close(fd); /* the mapping keeps the file */
+        return p;
+    }
+    void *p = mmap(NULL, size + HUGE_ALIGN, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    *err = errno;
+    return p;
+}
+
 int clpool__fork_arena_open(struct clpool__fork_arena *a, clpool *pool)
 {
     memset(a, 0, sizeof *a);
     size_t want = machine_memory() & ~(HUGE_ALIGN - 1);
+    size_t left = address_space_left();
+    if (left != SIZE_MAX && want > (left / 8 & ~(HUGE_ALIGN - 1)))
+        want = left / 8 & ~(HUGE_ALIGN - 1);
     if (want < ARENA_MIN)
         want = ARENA_MIN;
-    /* Where overcommit is strict (vm.overcommit_memory=2) or RLIMIT_AS is
-     * set, MAP_NORESERVE is not honoured and a reservation the size of RAM
-     * can be refused: take the largest one the kernel grants. Over-allocating
-     * by one alignment unit lets the base be rounded up to 2 MiB. */
+    /* Should the kernel still refuse (a limit we could not see), take the
+     * largest reservation it grants. Over-allocating by one alignment unit
+     * lets the base be rounded up to 2 MiB. */
     void *p = MAP_FAILED;
     size_t size = want;
     int err = 0;
     for (; size >= ARENA_MIN; size /= 2) {
-        p = mmap(NULL, size + HUGE_ALIGN, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        p = map_arena(size, &err);
         if (p != MAP_FAILED)
             break;
-        err = errno;
     }
     if (p == MAP_FAILED)
         return clpool__error(pool, CLPOOL_ENOMEM,
