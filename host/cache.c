@@ -235,6 +235,11 @@ static char *check_dir(const char *dir, int *oom)
                      (unsigned long)geteuid());
     else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
         why = format("%s is writable by group or others; chmod 700 it", dir);
+    else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+        /* Ours but closed to us too (mode 0500, a read-only mount): in use
+         * it would store nothing. */
+        why = format("%s is not writable: %s; chmod 700 it", dir,
+                     errstr(errno, ebuf, sizeof ebuf));
     else
         return NULL;
     if (why == NULL)
@@ -257,7 +262,20 @@ int clpool__cache_open(clpool__cache *c, const char *cfg_dir)
         return c->note != NULL ? 0 : -1;
     }
 
-    if (cfg_dir != NULL)
+    if (cfg_dir != NULL && cfg_dir[0] != '/') {
+        /* Resolved once, now: a relative directory must not move when the
+         * program changes its working directory later. */
+        char *cwd = getcwd(NULL, 0);
+        if (cwd == NULL) {
+            if (errno == ENOMEM)
+                return -1;
+            c->note = format("cache: off (cannot resolve the relative directory %s: %s)",
+                             cfg_dir, errstr(errno, ebuf, sizeof ebuf));
+            return c->note != NULL ? 0 : -1;
+        }
+        dir = format("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, cfg_dir);
+        free(cwd);
+    } else if (cfg_dir != NULL)
         dir = format("%s", cfg_dir);
     else
         dir = default_dir(&fixed_why);

@@ -38,6 +38,8 @@ struct clpool {
     clpool__cache cache;
     char *describe;
     char *errmsg;             /* NULL means "" */
+    long owner;               /* getpid() of the process that opened it: in a forked
+                                 child, clpool_close leaves the pool alone */
     struct clpool_program *programs; /* every live program, for clpool_close */
     struct clpool_buffer *buffers;   /* every live buffer, for clpool_close */
     struct clpool__async *async;     /* clpool_map_async's queue and thread (async.c);
