@@ -322,6 +322,9 @@ int clpool__fork_opencl_loaded(char *lib, size_t liblen);
 /* ------------------------------------------------------------------ wait.c */
 
 uint64_t clpool__fork_now_ns(void);
+/* How long a command may take on this pool: the pool's timeout_ms (at
+ * least a second), else default_ns (wait.c). */
+uint64_t clpool__fork_command_ns(const struct clpool__fork_pool *fp, uint64_t default_ns);
 /* FUTEX_WAIT on a word shared between processes: returns when *word !=
  * expected, when woken, or after timeout_ns (0 = no limit). Spurious
  * returns are possible: callers re-check their condition. */
