@@ -12,6 +12,9 @@
 #include <time.h>
 
 #define POLL_NS 1000000L
+/* How long a call without a time limit of its own (the pool's limit turned
+ * off since) waits for the kernel before it says the device is busy. */
+#define UNLIMITED_WAIT_MS 2000u
 
 void clpool__cl_busy_set(clpool *pool, cl_event ev, const char *kernel, unsigned timeout_ms)
 {
@@ -53,8 +56,8 @@ int clpool__cl_busy_check(clpool *pool)
     struct clpool__cl_pool *cl = clpool__cl_of(pool);
     if (!clpool__cl_busy_now(cl))
         return CLPOOL_OK;
-    /* This call's own limit: the pool's (a busy device means there is one). */
-    unsigned limit = pool->cfg.timeout_ms != 0 ? pool->cfg.timeout_ms : cl->busy.timeout_ms;
+    /* This call's own limit: the pool's, else a short bound. */
+    unsigned limit = pool->cfg.timeout_ms != 0 ? pool->cfg.timeout_ms : UNLIMITED_WAIT_MS;
     int64_t start = now_ms();
     while (now_ms() - start < (int64_t)limit) {
         struct timespec pause = {0, POLL_NS};

@@ -83,7 +83,8 @@ int clpool__cl_error(clpool *pool, cl_int err, const char *fmt, ...) CLPOOL__PRI
  * may still be running. */
 void clpool__cl_busy_set(clpool *pool, cl_event ev, const char *kernel, unsigned timeout_ms);
 /* Before a command that would queue behind such a kernel: CLPOOL_OK when
- * there is none or it ends within the pool's time limit; else
+ * there is none or it ends within the pool's time limit (2 s when the pool
+ * has none now); else
  * CLPOOL_ETIMEDOUT with a message that the device is still busy with it. */
 int clpool__cl_busy_check(clpool *pool);
 /* Whether such a kernel is still running (for close, which must not wait
