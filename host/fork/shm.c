@@ -1,13 +1,13 @@
 /*
  * The shared arena and its buffer allocator.
  *
- * The arena is one shared mapping of a sparse memfd, made before the
- * workers are forked, so a buffer has the same address in every process and
- * nothing has to be passed or mapped when buffers come and go. A memfd is
- * charged against the commit limit page by page as pages are touched, not
- * for its whole size at mmap (as a MAP_SHARED | MAP_ANONYMOUS mapping is
- * under vm.overcommit_memory=2, which ignores MAP_NORESERVE): the
- * reservation costs address space only. MADV_REMOVE gives a freed block's
+ * The arena is one shared mapping made before the workers are forked, so a
+ * buffer has the same address in every process and nothing has to be
+ * passed or mapped when buffers come and go. It is MAP_SHARED |
+ * MAP_ANONYMOUS | MAP_NORESERVE, except under vm.overcommit_memory=2, which
+ * ignores MAP_NORESERVE and would charge such a mapping in full against the
+ * commit limit at mmap: there it is a sparse memfd, charged page by page as
+ * pages are touched. Either way the reservation costs address space only. MADV_REMOVE gives a freed block's
  * pages back to the system (for shared memory, MADV_DONTNEED would only drop
  * this process's view of them). Address space is capped too: with RLIMIT_AS
  * set, the arena takes an eighth of what the process may still map, so that
@@ -219,11 +219,29 @@ static size_t address_space_left(void)
     return (size_t)rl.rlim_cur > used ? (size_t)rl.rlim_cur - used : 0;
 }
 
-/* size + HUGE_ALIGN bytes of shared memory: a sparse memfd where there is
- * one (see above), else an anonymous shared mapping. */
+/* Whether the kernel refuses to overcommit (vm.overcommit_memory=2): it
+ * then ignores MAP_NORESERVE and charges an anonymous shared mapping in full
+ * at mmap. */
+static int strict_overcommit(void)
+{
+    FILE *f = fopen("/proc/sys/vm/overcommit_memory", "re");
+    int mode = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%d", &mode) != 1)
+            mode = 0;
+        fclose(f);
+    }
+    return mode == 2;
+}
+
+/* size + HUGE_ALIGN bytes of shared memory. Under strict overcommit, a
+ * sparse memfd, which is charged page by page as pages are touched (see
+ * above); else an anonymous shared mapping with MAP_NORESERVE, which costs
+ * nothing until touched either (and which tools such as valgrind know not
+ * to read through). */
 static void *map_arena(size_t size, int *err)
 {
-    int fd = memfd_create("clpool-arena", MFD_CLOEXEC);
+    int fd = strict_overcommit() ? memfd_create("clpool-arena", MFD_CLOEXEC) : -1;
     if (fd >= 0) {
         void *p = MAP_FAILED;
         if (ftruncate(fd, (off_t)(size + HUGE_ALIGN)) == 0)
@@ -231,7 +249,8 @@ static void *map_arena(size_t size, int *err)
                      MAP_SHARED | MAP_NORESERVE, fd, 0);
         *err = errno;
         (void)close(fd); /* the mapping keeps the file */
-        return p;
+        if (p != MAP_FAILED)
+            return p;
     }
     void *p = mmap(NULL, size + HUGE_ALIGN, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
