@@ -52,7 +52,7 @@ static void fill(const char *path)
     ASSERT_EQ(close(fd), 0);
 }
 
-static int child(const char *fs)
+static int child(const char *fs) /* fs: under 600 bytes */
 {
     if (unshare(CLONE_NEWNS) != 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
         fprintf(stderr, "skipped: no mount namespace (%s)\n", strerror(errno));
@@ -63,7 +63,7 @@ static int child(const char *fs)
         fprintf(stderr, "skipped: cannot mount a tmpfs (%s)\n", strerror(errno));
         return TEST_SKIP;
     }
-    char cache[600], filler[600];
+    char cache[640], filler[640];
     snprintf(cache, sizeof cache, "%s/cache", fs);
     snprintf(filler, sizeof filler, "%s/filler", fs);
 
