@@ -536,7 +536,7 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     }
     if (kernel_uses(prog, &e) != 0 || (vectors && vector_literals(src, &e) != 0))
         goto no_memory;
-    if (e.n > 0)
+    if (e.n > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
         qsort(e.v, e.n, sizeof *e.v, by_offset);
 
     size_t at = 0;

@@ -568,7 +568,8 @@ static int command_once(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t psl
     snprintf(job->name, sizeof job->name, "%s", cmd == FORK_CMD_RESOLVE ? text : "");
     clpool__fork_job_publish(fp, job, gen, 0); /* every worker has to act */
 
-    status = wait_done(fp, gen, clpool__fork_now_ns() + COMMAND_NS, 1, f);
+    status = wait_done(fp, gen, clpool__fork_now_ns() + clpool__fork_command_ns(fp, COMMAND_NS),
+                       1, f);
     if (status == CLPOOL_OK)
         return CLPOOL_OK;
     atomic_store_explicit(&job->gen, 0, memory_order_seq_cst);
@@ -598,7 +599,8 @@ int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t ps
         snprintf(msg, sizeof msg, "fork backend: worker %u (pid %ld) %s while %s %s", f.worker,
                  (long)f.pid, f.how, command_word(cmd), text ? text : "a program");
     else
-        snprintf(msg, sizeof msg, "fork backend: the workers did not finish %s %s within %llu s",
-                 command_word(cmd), text ? text : "a program", COMMAND_NS / 1000000000ull);
+        snprintf(msg, sizeof msg, "fork backend: the workers did not finish %s %s within %llu ms",
+                 command_word(cmd), text ? text : "a program",
+                 (unsigned long long)(clpool__fork_command_ns(fp, COMMAND_NS) / 1000000u));
     return fail(fp, f.status, msg);
 }

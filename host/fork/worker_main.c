@@ -175,6 +175,7 @@ static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen
     if (job->kslot >= w->t.nfns || w->t.fns[job->kslot] == NULL)
         _exit(EXIT_BAD_JOB); /* the parent resolved it everywhere first */
     clpool__native_fn fn = w->t.fns[job->kslot];
+    clpool__fork_guards_sync(&w->fp->arena); /* shm.c: buffers' guard pages */
     void *const *argv = job->argv;
     size_t n = job->n, first = job->first, begin, end;
     while (clpool__fork_claim(job, &begin, &end)) {
