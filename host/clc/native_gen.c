@@ -6,6 +6,7 @@
 
 #include "clc/native.h"
 #include "clc/scan.h"
+#include "clc/workgroup.h"
 
 #define HIDDEN_PARAMS "const clpool_wi_t_ *clpool_wi_, size_t clpool_gid_"
 
@@ -257,7 +258,7 @@ static int kernel_uses(const clpool_program *prog, edits *e)
 
 /* The type of a by-value parameter without its qualifiers, so that the
  * caller can declare a variable of it and copy the bytes in. */
-static void unqualified(clpool__buf *b, const clpool__param *p)
+void clpool__gen_unqualified(clpool__buf *b, const clpool__param *p)
 {
     const char *type = p->type != NULL && p->type[0] != '\0' ? p->type : p->base;
     const char *s = type;
@@ -303,7 +304,7 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
         if (par->kind == CLPOOL__PARAM_SCALAR) {
             /* memcpy: the bytes need not be aligned for the type */
             clpool__buf_str(b, "    ");
-            unqualified(b, par);
+            clpool__gen_unqualified(b, par);
             clpool__buf_fmt(b, " clpool_a%zu_;\n    __builtin_memcpy(&clpool_a%zu_, "
                                "clpool_args_[%zu], sizeof clpool_a%zu_);\n",
                             p, p, p, p);
@@ -348,7 +349,7 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
 /* ---------------------------------------------------------------- text */
 
 int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *facts,
-                       int vectors, clpool__buf *out)
+                       int vectors, const int *fibers, clpool__buf *out)
 {
     const char *src = prog->source;
     size_t len = strlen(src);
@@ -378,6 +379,17 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     }
     if (kernel_uses(prog, &e) != 0 || (vectors && vector_literals(src, &e) != 0))
         goto no_memory;
+    clpool__wg_edit *locals;
+    size_t nlocals;
+    if (clpool__wg_local_edits(src, &locals, &nlocals) != 0)
+        goto no_memory;
+    for (size_t i = 0; i < nlocals; i++)
+        if (add_edit(&e, (edit){locals[i].at, locals[i].del, {locals[i].ins, NULL, NULL}, 0}) !=
+            0) {
+            free(locals);
+            goto no_memory;
+        }
+    free(locals);
     if (e.n > 0)
         qsort(e.v, e.n, sizeof *e.v, by_offset);
 
@@ -409,7 +421,9 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
         size_t first = 0;
         while (strcmp(prog->sigs[first].name, prog->sigs[k].name) != 0)
             first++;
-        if (first == k)
+        if (first == k && fibers != NULL && fibers[k])
+            clpool__wg_caller(out, &prog->sigs[k]);
+        else if (first == k)
             caller(out, &prog->sigs[k], facts->helpers_use_gid);
     }
     if (out->failed)
