@@ -27,10 +27,10 @@ void reduce(__global const float *x, __global float *partial, __global uint *tic
     if (!last)
         return;
     /* The final pass: every group's partial sum is written. */
-    float s = 0.0f;
+    float sum = 0.0f;
     for (uint i = l; i < groups; i += GROUP)
-        s += partial[i];
-    t[l] = s;
+        sum += partial[i];
+    t[l] = sum;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (uint h = GROUP / 2; h > 0; h /= 2) {
         if (l < h)

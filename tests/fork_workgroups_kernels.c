@@ -6,6 +6,9 @@
  * values kept across barriers, 1-D, 2-D and 3-D groups, local size 0 (the
  * backend picks) and reqd_work_group_size; each with host arrays chunked (a
  * small CLPOOL_MAX_CHUNK_BYTES) and not, built with gcc and with clang.
+ * The kernels run twice: alone, where the fork backend turns them into
+ * work-item loops, and with a helper that has a barrier, where every
+ * kernel of the program runs its items as fibers.
  */
 #include "task.h"
 
@@ -62,23 +65,6 @@ static const char *const SRC =
     "    barrier(CLK_LOCAL_MEM_FENCE);\n"
     "    y[get_global_id(0)] = t[(l + n - 1) % n];\n"
     "}\n"
-    "/* A barrier in a helper, which asks for the local id itself. */\n"
-    "static float neighbour(__local float *t, float v)\n"
-    "{\n"
-    "    size_t l = get_local_id(0);\n"
-    "    t[l] = v;\n"
-    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
-    "    float r = t[l ^ 1];\n"
-    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
-    "    return r;\n"
-    "}\n"
-    "__kernel void helper(__global const float *x, __global float *y, __local float *t)\n"
-    "{\n"
-    "    float v = x[get_global_id(0)];\n"
-    "    float a = neighbour(t, v);\n"
-    "    float b = neighbour(t, a * 3.0f);\n"
-    "    y[get_global_id(0)] = a + b + v;\n"
-    "}\n"
     "/* A tree reduction: a __local array in the body and one as a parameter;\n"
     " * barriers in a loop whose trip count is the group's. */\n"
     "__kernel void reduce(__global const float *x, __global float *sums,\n"
@@ -118,6 +104,27 @@ static const char *const SRC =
     "    size_t l = get_local_id(0);\n"
     "    p[l] = x[get_global_id(0)] + 1.0f;\n"
     "    y[get_global_id(0)] = ((__local float *)p)[l] * 2.0f;\n"
+    "}\n";
+
+/* A barrier in a helper function: the fork backend runs every kernel of
+ * such a program as fibers, the ones above included. */
+static const char *const HELPER =
+    "/* A barrier in a helper, which asks for the local id itself. */\n"
+    "static float neighbour(__local float *t, float v)\n"
+    "{\n"
+    "    size_t l = get_local_id(0);\n"
+    "    t[l] = v;\n"
+    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "    float r = t[l ^ 1];\n"
+    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "    return r;\n"
+    "}\n"
+    "__kernel void helper(__global const float *x, __global float *y, __local float *t)\n"
+    "{\n"
+    "    float v = x[get_global_id(0)];\n"
+    "    float a = neighbour(t, v);\n"
+    "    float b = neighbour(t, a * 3.0f);\n"
+    "    y[get_global_id(0)] = a + b + v;\n"
     "}\n";
 
 static uint32_t next_random(uint32_t *s)
@@ -286,10 +293,15 @@ static void test_nobarrier(clpool *pool, clpool_program *prog)
         ASSERT_EQ(y[i], (x[i] + 1.0f) * 2.0f);
 }
 
-static void run_all(clpool *pool)
+static void run_all(clpool *pool, int fibers)
 {
     clpool_program *prog;
-    ASSERT_OK(pool, clpool_program_source(pool, SRC, NULL, &prog));
+    size_t len = strlen(SRC) + strlen(HELPER) + 1;
+    char *src = malloc(len);
+    ASSERT(src != NULL);
+    snprintf(src, len, "%s%s", SRC, fibers ? HELPER : "");
+    ASSERT_OK(pool, clpool_program_source(pool, src, NULL, &prog));
+    free(src);
     for (int chunked = 0; chunked < 2; chunked++) {
         if (chunked)
             ASSERT_EQ(setenv("CLPOOL_MAX_CHUNK_BYTES", "4096", 1), 0);
@@ -298,7 +310,8 @@ static void run_all(clpool *pool)
         test_uniform_if(pool, prog, 256);
         test_uniform_if(pool, prog, 0);
         test_two_barriers(pool, prog);
-        test_helper(pool, prog);
+        if (fibers)
+            test_helper(pool, prog);
         test_reduce(pool, prog, 256);
         test_reduce(pool, prog, 1024);
         test_reduce(pool, prog, 2);
@@ -322,7 +335,8 @@ int main(void)
             continue;
         }
         ASSERT_EQ(setenv("CC", compilers[c], 1), 0);
-        run_all(pool);
+        run_all(pool, 0);
+        run_all(pool, 1);
         ran++;
     }
     clpool_close(pool);

@@ -2,7 +2,9 @@
  * A barrier that only some items of a group reach (undefined in OpenCL):
  * on the fork backend the map fails with CLPOOL_EWORKER and a message that
  * says so, without a hang, and the pool runs the next map. So does a group
- * whose items reach different numbers of barriers.
+ * whose items reach different numbers of barriers. Both as work-item loops
+ * and as fibers (a helper with a barrier makes the program's kernels
+ * fibers).
  */
 #include "task.h"
 
@@ -25,15 +27,19 @@ static const char *const SRC =
     "    barrier(CLK_LOCAL_MEM_FENCE);\n"
     "    y[get_global_id(0)] = t[get_local_size(0) - 1 - get_local_id(0)];\n"
     "}\n";
+static const char *const FIBERS = "static void unused_sync(void) { barrier(CLK_LOCAL_MEM_FENCE); }\n";
 
 int main(void)
 {
     clpool_config cfg = test_config(CLPOOL_FORK);
     cfg.workers = 2;
     clpool *pool = test_open_cfg(&cfg);
+    for (int fibers = 0; fibers < 2; fibers++) {
     clpool_program *prog;
     clpool_kernel *some, *counts, *fine;
-    ASSERT_OK(pool, clpool_program_source(pool, SRC, NULL, &prog));
+    char src[4096];
+    snprintf(src, sizeof src, "%s%s", SRC, fibers ? FIBERS : "");
+    ASSERT_OK(pool, clpool_program_source(pool, src, NULL, &prog));
     ASSERT_OK(pool, clpool_kernel_get(prog, "some", &some));
     ASSERT_OK(pool, clpool_kernel_get(prog, "counts", &counts));
     ASSERT_OK(pool, clpool_kernel_get(prog, "fine", &fine));
@@ -56,6 +62,7 @@ int main(void)
             ASSERT_EQ(y[i], i / L * L + (L - 1 - i % L));
     }
     clpool_program_free(prog);
+    }
     clpool_close(pool);
     return 0;
 }

@@ -346,6 +346,73 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
     clpool__buf_str(b, ");\n            }\n        }\n    }\n    (void)clpool_args_;\n}\n\n");
 }
 
+/* ------------------------------------------------------ work-item loops */
+
+/* How many times name appears as a name in the program. */
+static size_t uses_of(const char *src, const char *name)
+{
+    clpool__scan s;
+    clpool__tok t;
+    size_t n = 0, len = strlen(name);
+    clpool__scan_init(&s, src);
+    while (clpool__scan_next(&s, &t))
+        n += t.kind == CLPOOL__TOK_IDENT && t.len == len && memcmp(src + t.start, name, len) == 0;
+    return n;
+}
+
+/* For each kernel with barriers whose body the work-item loops handle
+ * (clc/wg_loops.c), and that nothing else edits or calls: its body's
+ * replacement, in place of the edits inside it (the loops declare the
+ * group memory themselves). The rest keep the fibers. */
+static int work_item_loops(const clpool_program *prog, const clpool__native_facts *facts,
+                           const int *fibers, edits *e, clpool__buf *texts, int *loops)
+{
+    if (fibers == NULL || facts->helpers_use_gid)
+        return CLPOOL_OK; /* helpers read the item from file scope: fibers set it */
+    clpool__body *bodies = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *bodies);
+    if (bodies == NULL)
+        return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory to scan the program");
+    clpool__find_bodies(prog->source, prog->sigs, prog->nsigs, bodies);
+    int status = CLPOOL_OK;
+    for (size_t k = 0; k < prog->nsigs && status == CLPOOL_OK; k++) {
+        const clpool__body *b = &bodies[k];
+        if (fibers[k] != 2 || b->close == 0 || uses_of(prog->source, prog->sigs[k].name) != 1)
+            continue;
+        int others = 0; /* edits inside the body other than the group memory's */
+        for (size_t i = 0; i < e->n; i++)
+            if (e->v[i].at > b->open && e->v[i].at < b->close &&
+                !(e->v[i].ins[0] != NULL && strcmp(e->v[i].ins[0], "static") == 0 &&
+                  e->v[i].del > 0))
+                others = 1;
+        if (others)
+            continue;
+        int r = clpool__wg_loops(prog, &prog->sigs[k], b->open, b->close, &texts[k]);
+        if (r < 0) {
+            status = clpool__error(prog->pool, CLPOOL_ENOMEM,
+                                   "no memory to generate the native source");
+            break;
+        }
+        if (r == 0) {
+            clpool__buf_free(&texts[k]);
+            continue;
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < e->n; i++)
+            if (!(e->v[i].at > b->open && e->v[i].at < b->close))
+                e->v[kept++] = e->v[i];
+        e->n = kept;
+        if (add_edit(e, (edit){b->open + 1, b->close - b->open - 1, {texts[k].data, NULL, NULL},
+                               0}) != 0) {
+            status = clpool__error(prog->pool, CLPOOL_ENOMEM,
+                                   "no memory to generate the native source");
+            break;
+        }
+        loops[k] = 1;
+    }
+    free(bodies);
+    return status;
+}
+
 /* ---------------------------------------------------------------- text */
 
 int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *facts,
@@ -355,6 +422,13 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     size_t len = strlen(src);
     edits e = {0};
     int status = CLPOOL_OK;
+    clpool__buf *loop_texts = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *loop_texts);
+    int *loops = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *loops);
+    if (loop_texts == NULL || loops == NULL) {
+        free(loop_texts);
+        free(loops);
+        return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory to generate the native source");
+    }
 
     for (size_t k = 0; k < prog->nsigs; k++) {
         const clpool__kernel_sig *sig = &prog->sigs[k];
@@ -390,6 +464,9 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
             goto no_memory;
         }
     free(locals);
+    status = work_item_loops(prog, facts, fibers, &e, loop_texts, loops);
+    if (status != CLPOOL_OK)
+        goto free_edits;
     if (e.n > 0)
         qsort(e.v, e.n, sizeof *e.v, by_offset);
 
@@ -421,7 +498,9 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
         size_t first = 0;
         while (strcmp(prog->sigs[first].name, prog->sigs[k].name) != 0)
             first++;
-        if (first == k && fibers != NULL && fibers[k])
+        if (first == k && loops[k])
+            clpool__wg_loop_caller(out, &prog->sigs[k]);
+        else if (first == k && fibers != NULL && fibers[k])
             clpool__wg_caller(out, &prog->sigs[k]);
         else if (first == k)
             caller(out, &prog->sigs[k], facts->helpers_use_gid);
@@ -433,6 +512,10 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
 no_memory:
     status = clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory to generate the native source");
 free_edits:
+    for (size_t k = 0; k < prog->nsigs; k++)
+        clpool__buf_free(&loop_texts[k]);
+    free(loop_texts);
+    free(loops);
     free(e.v);
     return status;
 }

@@ -37,26 +37,33 @@ int *clpool__wg_fiber_kernels(const clpool_program *prog, int *any)
     }
     clpool__find_bodies(prog->source, prog->sigs, n, bodies);
     const char *src = prog->source;
-    int outside = 0;
+    int outside = 0, items_outside = 0;
     clpool__scan s;
     clpool__tok t;
     clpool__scan_init(&s, src);
     while (clpool__scan_next(&s, &t)) {
-        if (!is_barrier(src, &t))
+        int item_fn = t.kind == CLPOOL__TOK_IDENT && t.len > 4 && memcmp(src + t.start, "get_", 4) == 0;
+        if (!is_barrier(src, &t) && !item_fn)
             continue;
         size_t k;
         for (k = 0; k < n; k++)
             if (bodies[k].close != 0 && bodies[k].open < t.start && t.start < bodies[k].close &&
                 !t.directive)
                 break;
-        if (k < n)
+        if (item_fn)
+            items_outside |= k == n;
+        else if (k < n)
             needs[k] = 1;
         else
             outside = 1;
     }
+    /* Work-item loops need the barriers in the kernel's own body, and no
+     * helper that asks for its item from file scope. */
     for (size_t k = 0; k < n; k++) {
         needs[k] |= outside;
-        *any |= needs[k];
+        if (needs[k] && !outside && !items_outside)
+            needs[k] = 2;
+        *any |= needs[k] != 0;
     }
     free(bodies);
     return needs;
@@ -68,7 +75,7 @@ int clpool__wg_kernel_has_barrier(const clpool_program *prog, const clpool__kern
     int *needs = clpool__wg_fiber_kernels(prog, &any);
     if (needs == NULL)
         return 0;
-    int has = needs[sig - prog->sigs];
+    int has = needs[sig - prog->sigs] != 0;
     free(needs);
     return has;
 }

@@ -34,8 +34,10 @@ typedef struct clpool__wg_edit {
 
 /* For each kernel of prog, whether it needs fibers: its body names barrier
  * or work_group_barrier, or some text outside every kernel body (a helper
- * function, a macro) does. A heap array of prog->nsigs ints (free it), and
- * *any set if one does; NULL on allocation failure. */
+ * function, a macro) does. A heap array of prog->nsigs ints (free it): 0
+ * no barrier, 1 fibers, 2 fibers or work-item loops (the barriers are in
+ * its own body and no helper calls a work-item function); *any set if one
+ * has barriers; NULL on allocation failure. */
 int *clpool__wg_fiber_kernels(const clpool_program *prog, int *any);
 
 /* Whether the kernel sig of prog needs fibers (0 when out of memory: the
@@ -48,6 +50,16 @@ int clpool__wg_local_edits(const char *src, clpool__wg_edit **out, size_t *n);
 
 /* Appends the exported caller (native.h's ABI) of a fiber kernel. */
 void clpool__wg_caller(clpool__buf *b, const clpool__kernel_sig *sig);
+
+/* wg_loops.c: the body of kernel sig (the text between the '{' at byte
+ * open and the '}' at byte close) as work-item loops, appended to out:
+ * 1; 0 when the body has a shape they do not handle (out unchanged: the
+ * kernel keeps the fibers); -1 out of memory. */
+int clpool__wg_loops(const clpool_program *prog, const clpool__kernel_sig *sig, size_t open,
+                     size_t close, clpool__buf *out);
+/* The exported caller of a kernel whose body clpool__wg_loops rewrote: the
+ * kernel runs a whole group per call. */
+void clpool__wg_loop_caller(clpool__buf *b, const clpool__kernel_sig *sig);
 
 /* native_gen.c: the type of a by-value parameter without its qualifiers. */
 void clpool__gen_unqualified(clpool__buf *b, const clpool__param *p);
