@@ -291,7 +291,7 @@ void clpool__gen_unqualified(clpool__buf *b, const clpool__param *p)
  * range, each run row by row (dimensions 2 and 1), and each row as one loop
  * over dimension 0 that the compiler can inline the kernel into and
  * vectorise. */
-static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
+static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers, int agnostic)
 {
     const char *proto = "void " CLPOOL__NATIVE_PREFIX "%s(void *const *clpool_args_, "
                         "const clpool_range_t_ *clpool_r_, size_t clpool_gb_, size_t clpool_ge_)";
@@ -317,8 +317,34 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
      * cannot change it, and keeps its fields in registers. */
     clpool__buf_str(b, "    const clpool_range_t_ clpool_rc_ = *clpool_r_;\n"
                        "    clpool_wi_t_ clpool_w_;\n"
-                       "    clpool_w_.r = &clpool_rc_;\n"
-                       "    for (size_t clpool_g_ = clpool_gb_; clpool_g_ < clpool_ge_; "
+                       "    clpool_w_.r = &clpool_rc_;\n");
+    if (agnostic) {
+        /* Its items see nothing of their groups: a 1-D range's groups
+         * [gb, ge) are one run of items, and one loop (small local sizes
+         * would otherwise cost a loop's start per group). */
+        clpool__buf_str(b, "    if (clpool_rc_.dims == 1 && clpool_gb_ < clpool_ge_) {\n"
+                           "        clpool_wi_group_(&clpool_w_, clpool_gb_);\n"
+                           "        clpool_wi_row_(&clpool_w_, 0, 0);\n"
+                           "        const size_t clpool_b0_ = clpool_w_.base0;\n"
+                           "        size_t clpool_e0_ = clpool_ge_ * clpool_rc_.elsize[0];\n"
+                           "        if (clpool_e0_ > clpool_rc_.gsize[0])\n"
+                           "            clpool_e0_ = clpool_rc_.gsize[0];\n"
+                           "        clpool_e0_ += clpool_rc_.off[0];\n");
+        if (helpers)
+            clpool__buf_str(b, "        clpool_wi_ = &clpool_w_;\n"
+                               "        for (size_t clpool_i_ = clpool_b0_; clpool_i_ < "
+                               "clpool_e0_; clpool_i_++) {\n"
+                               "            clpool_gid_ = clpool_i_;\n");
+        else
+            clpool__buf_str(b, "#pragma omp simd\n"
+                               "        for (size_t clpool_i_ = clpool_b0_; clpool_i_ < "
+                               "clpool_e0_; clpool_i_++) {\n");
+        clpool__buf_fmt(b, "            %s(&clpool_w_, clpool_i_", sig->name);
+        for (size_t p = 0; p < sig->nparams; p++)
+            clpool__buf_fmt(b, ", clpool_a%zu_", p);
+        clpool__buf_str(b, ");\n        }\n        return;\n    }\n");
+    }
+    clpool__buf_str(b, "    for (size_t clpool_g_ = clpool_gb_; clpool_g_ < clpool_ge_; "
                        "clpool_g_++) {\n"
                        "        clpool_wi_group_(&clpool_w_, clpool_g_);\n"
                        "        for (size_t clpool_l2_ = 0; clpool_l2_ < clpool_w_.lsize[2]; "
@@ -492,6 +518,7 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n"
                          "#ifdef __clang__\n#pragma clang diagnostic ignored \"-Wpass-failed\"\n"
                          "#endif\n");
+    int *agnostic = clpool__wg_group_agnostic(prog); /* NULL: the general callers */
     for (size_t k = 0; k < prog->nsigs; k++) {
         /* A kernel defined twice (in two #if branches) gets one caller: the
          * first, as clpool__sig_find would pick. */
@@ -503,8 +530,10 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
         else if (first == k && fibers != NULL && fibers[k])
             clpool__wg_caller(out, &prog->sigs[k]);
         else if (first == k)
-            caller(out, &prog->sigs[k], facts->helpers_use_gid);
+            caller(out, &prog->sigs[k], facts->helpers_use_gid,
+                   agnostic != NULL && agnostic[k]);
     }
+    free(agnostic);
     if (out->failed)
         goto no_memory;
     goto free_edits;

@@ -80,6 +80,49 @@ int clpool__wg_kernel_has_barrier(const clpool_program *prog, const clpool__kern
     return has;
 }
 
+static const char *const group_fns[] = {"get_local_id",   "get_group_id",
+                                        "get_local_size", "get_local_linear_id",
+                                        "get_enqueued_local_size", "get_num_groups"};
+
+int *clpool__wg_group_agnostic(const clpool_program *prog)
+{
+    size_t n = prog->nsigs;
+    int *ok = malloc((n != 0 ? n : 1) * sizeof *ok);
+    clpool__body *bodies = calloc(n != 0 ? n : 1, sizeof *bodies);
+    if (ok == NULL || bodies == NULL) {
+        free(ok);
+        free(bodies);
+        return NULL;
+    }
+    for (size_t k = 0; k < n; k++)
+        ok[k] = 1;
+    clpool__find_bodies(prog->source, prog->sigs, n, bodies);
+    const char *src = prog->source;
+    clpool__scan s;
+    clpool__tok t;
+    clpool__scan_init(&s, src);
+    while (clpool__scan_next(&s, &t)) {
+        int group_fn = 0;
+        for (size_t i = 0; i < sizeof group_fns / sizeof group_fns[0]; i++)
+            group_fn |= name_is(src, &t, group_fns[i]);
+        if (!group_fn)
+            continue;
+        size_t k;
+        for (k = 0; k < n; k++)
+            if (bodies[k].close != 0 && bodies[k].open < t.start && t.start < bodies[k].close &&
+                !t.directive)
+                break;
+        if (k < n) {
+            ok[k] = 0;
+        } else {
+            for (k = 0; k < n; k++)
+                ok[k] = 0; /* a helper or a macro: any kernel may use it */
+        }
+    }
+    free(bodies);
+    return ok;
+}
+
 /* ------------------------------------------------------------ __local */
 
 int clpool__wg_local_edits(const char *src, clpool__wg_edit **out, size_t *n)

@@ -40,6 +40,13 @@ typedef struct clpool__wg_edit {
  * has barriers; NULL on allocation failure. */
 int *clpool__wg_fiber_kernels(const clpool_program *prog, int *any);
 
+/* For each kernel of prog, whether what its items see does not depend on
+ * its work-groups: neither it nor any helper or macro names a function of
+ * the group (get_local_id, get_group_id, get_local_size, ...). Its plain
+ * caller may then run the items of consecutive 1-D groups as one loop. A
+ * heap array of prog->nsigs ints (free it); NULL on allocation failure. */
+int *clpool__wg_group_agnostic(const clpool_program *prog);
+
 /* Whether the kernel sig of prog needs fibers (0 when out of memory: the
  * caller only picks sizes from it). */
 int clpool__wg_kernel_has_barrier(const clpool_program *prog, const clpool__kernel_sig *sig);
