@@ -96,6 +96,30 @@ static const char *const SRC =
     "    barrier(CLK_LOCAL_MEM_FENCE);\n"
     "    y[gl] = t[15 - ll] * 100 + mine + (int)get_group_id(2);\n"
     "}\n"
+    "/* Shapes the work-item loops leave to the fibers: a parameter the body\n"
+    " * changes, a do-while with barriers, a break out of a barrier loop. */\n"
+    "__kernel void shapes(__global int *y, __local int *t)\n"
+    "{\n"
+    "    y += get_group_id(0) * get_local_size(0);\n"
+    "    size_t l = get_local_id(0), n = get_local_size(0);\n"
+    "    int v = (int)l, round = 0;\n"
+    "    do {\n"
+    "        t[l] = v;\n"
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "        v = t[(l + 1) % n];\n"
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "        round++;\n"
+    "    } while (round < 3);\n"
+    "    for (;;) {\n"
+    "        t[l] = v;\n"
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "        v += t[n - 1 - l];\n"
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "        if (round++ == 4)\n"
+    "            break;\n"
+    "    }\n"
+    "    y[l] = v;\n"
+    "}\n"
     "/* No barrier, a __local array: runs as a plain loop. */\n"
     "__kernel void nobarrier(__global const float *x, __global float *y)\n"
     "{\n"
@@ -281,6 +305,26 @@ static void test_cube(clpool *pool, clpool_program *prog)
             }
 }
 
+static void test_shapes(clpool *pool, clpool_program *prog)
+{
+    enum { N = 256, L = 32 };
+    int y[N], v[L], t[L];
+    clpool_range r = {1, {N}, {L}, {0}};
+    clpool_arg args[] = {clpool_out(y, sizeof *y), clpool_local(L * sizeof(int))};
+    ASSERT_OK(pool, clpool_map_range(get(pool, prog, "shapes"), &r, args, 2));
+    for (int l = 0; l < L; l++)
+        v[l] = (l + 3) % L; /* after the do-while's three rotations */
+    for (int it = 0; it < 2; it++) {
+        for (int l = 0; l < L; l++)
+            t[l] = v[l];
+        for (int l = 0; l < L; l++)
+            v[l] += t[L - 1 - l];
+    }
+    for (int i = 0; i < N; i++)
+        if (y[i] != v[i % L])
+            FAIL_("shapes item %d: got %d, want %d", i, y[i], v[i % L]);
+}
+
 static void test_nobarrier(clpool *pool, clpool_program *prog)
 {
     enum { N = 5000 };
@@ -316,6 +360,7 @@ static void run_all(clpool *pool, int fibers)
         test_reduce(pool, prog, 1024);
         test_reduce(pool, prog, 2);
         test_cube(pool, prog);
+        test_shapes(pool, prog);
         test_nobarrier(pool, prog);
         ASSERT_EQ(unsetenv("CLPOOL_MAX_CHUNK_BYTES"), 0);
     }

@@ -214,6 +214,14 @@ static size_t decl_start(const ctx *c, size_t b, size_t e)
 
 static int add_var(ctx *c, var v)
 {
+    /* A parameter's name: which one a later use means depends on scopes
+     * this does not follow. */
+    for (size_t p = 0; p < c->sig->nparams; p++) {
+        const char *pn = c->sig->params[p].name;
+        if (pn != NULL && strlen(pn) == c->t[v.name].len &&
+            memcmp(pn, c->src + c->t[v.name].start, c->t[v.name].len) == 0)
+            return -1;
+    }
     for (size_t i = 0; i < c->nvars; i++)
         if (same_name(c, c->vars[i].name, v.name))
             return -1; /* declared twice: scopes this does not follow */
@@ -239,12 +247,13 @@ static const var *find_var(const ctx *c, size_t i)
     return NULL;
 }
 
-/* Whether the variable named at token n is changed anywhere in the body
- * after its declaration, or has its address taken. */
-static int assigned(const ctx *c, size_t n, size_t after)
+/* Whether the name (len bytes) is changed anywhere in the body at or after
+ * token `after` (other than at token `skip`), or has its address taken. */
+static int changed(const ctx *c, const char *name, size_t len, size_t after, size_t skip)
 {
     for (size_t i = after; i < c->body_close; i++) {
-        if (i == n || !same_name(c, i, n))
+        if (i == skip || c->t[i].kind != CLPOOL__TOK_IDENT || c->t[i].len != len ||
+            memcmp(c->src + c->t[i].start, name, len) != 0)
             continue;
         if (i > 0 && (is_p(c, i - 1, '&') || (is_p(c, i - 1, '+') && is_p(c, i - 2, '+')) ||
                       (is_p(c, i - 1, '-') && is_p(c, i - 2, '-'))))
@@ -266,6 +275,12 @@ static int assigned(const ctx *c, size_t n, size_t after)
             return 1;
     }
     return 0;
+}
+
+/* Whether the variable named at token n is changed after its declaration. */
+static int assigned(const ctx *c, size_t n, size_t after)
+{
+    return changed(c, c->src + c->t[n].start, c->t[n].len, after, n);
 }
 
 static const char *const item_fns[] = {
@@ -691,6 +706,13 @@ int clpool__wg_loops(const clpool_program *prog, const clpool__kernel_sig *sig, 
     c.nt = n;
     c.body_open = 0;
     c.body_close = n;
+    /* A parameter the body changes would be one variable for the whole
+     * group in the loops, not one per item: fibers. */
+    for (size_t p = 0; p < sig->nparams; p++) {
+        const char *pn = sig->params[p].name;
+        if (pn != NULL && pn[0] != '\0' && changed(&c, pn, strlen(pn), 0, (size_t)-1))
+            goto free_toks;
+    }
     /* Group memory first: at the top, static, and out of the sequence. */
     clpool__buf statics = {0};
     size_t first = 0;
