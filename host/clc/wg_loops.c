@@ -248,8 +248,10 @@ static const var *find_var(const ctx *c, size_t i)
 }
 
 /* Whether the name (len bytes) is changed anywhere in the body at or after
- * token `after` (other than at token `skip`), or has its address taken. */
-static int changed(const ctx *c, const char *name, size_t len, size_t after, size_t skip)
+ * token `after` (other than at token `skip`), or has its address taken;
+ * with elements, a store to an element (name[i] = ...) counts too. */
+static int changed(const ctx *c, const char *name, size_t len, size_t after, size_t skip,
+                   int elements)
 {
     for (size_t i = after; i < c->body_close; i++) {
         if (i == skip || c->t[i].kind != CLPOOL__TOK_IDENT || c->t[i].len != len ||
@@ -259,6 +261,8 @@ static int changed(const ctx *c, const char *name, size_t len, size_t after, siz
                       (is_p(c, i - 1, '-') && is_p(c, i - 2, '-'))))
             return 1;
         size_t j = i + 1;
+        if (is_p(c, j, '[') && !elements)
+            continue; /* a pointer's element: the pointer stays */
         if (is_p(c, j, '[')) /* an element: the array is changed */
             while (is_p(c, j, '['))
                 j = skip_group(c, j);
@@ -280,7 +284,7 @@ static int changed(const ctx *c, const char *name, size_t len, size_t after, siz
 /* Whether the variable named at token n is changed after its declaration. */
 static int assigned(const ctx *c, size_t n, size_t after)
 {
-    return changed(c, c->src + c->t[n].start, c->t[n].len, after, n);
+    return changed(c, c->src + c->t[n].start, c->t[n].len, after, n, 1);
 }
 
 static const char *const item_fns[] = {
@@ -710,7 +714,7 @@ int clpool__wg_loops(const clpool_program *prog, const clpool__kernel_sig *sig, 
      * group in the loops, not one per item: fibers. */
     for (size_t p = 0; p < sig->nparams; p++) {
         const char *pn = sig->params[p].name;
-        if (pn != NULL && pn[0] != '\0' && changed(&c, pn, strlen(pn), 0, (size_t)-1))
+        if (pn != NULL && pn[0] != '\0' && changed(&c, pn, strlen(pn), 0, (size_t)-1, 0))
             goto free_toks;
     }
     /* Group memory first: at the top, static, and out of the sequence. */

@@ -6,6 +6,8 @@
  *   reduce 2^24 floats (kernels/reduce.cl: 256-item groups, __local tree)
  *   a barrier-free kernel (saxpy, 2^24 floats) with local size 0 (the fork
  *   backend picks) against local sizes 64 and 256
+ *   reduce 2^22 floats on fork as work-item loops against the same kernel
+ *   run as fibers (a helper with a barrier appended makes it one)
  *
  * Runs alternate (fork, PoCL, fork, PoCL, ...; local 0, 64, 256, 0, ...),
  * and each figure is the median of its runs, so that a noisy neighbour hurts
@@ -132,10 +134,27 @@ typedef struct red {
     clpool_buffer *x, *part, *ticket, *total;
 } red;
 
-static void red_open(red *r, clpool *pool, const float *x, size_t n)
+static void red_open(red *r, clpool *pool, const float *x, size_t n, int fibers)
 {
     r->pool = pool;
-    r->k = kernel(pool, "reduce.cl", "reduce", &r->prog);
+    if (fibers) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/reduce.cl", CLPOOL_KERNELS_DIR);
+        FILE *f = fopen(path, "rb");
+        static char src[1 << 16];
+        size_t len = f != NULL ? fread(src, 1, sizeof src - 256, f) : 0;
+        if (f != NULL)
+            fclose(f);
+        if (len == 0) {
+            fprintf(stderr, "cannot read %s\n", path);
+            exit(1);
+        }
+        snprintf(src + len, 256, "\nstatic void fibers_please(void) { barrier(CLK_LOCAL_MEM_FENCE); }\n");
+        CHECK(pool, clpool_program_source(pool, src, NULL, &r->prog));
+        CHECK(pool, clpool_kernel_get(r->prog, "reduce", &r->k));
+    } else {
+        r->k = kernel(pool, "reduce.cl", "reduce", &r->prog);
+    }
     CHECK(pool, clpool_buffer_new(pool, n * sizeof(float), &r->x));
     CHECK(pool, clpool_buffer_new(pool, n / 256 * sizeof(float), &r->part));
     CHECK(pool, clpool_buffer_new(pool, sizeof(uint32_t), &r->ticket));
@@ -266,9 +285,9 @@ int main(int argc, char **argv)
         want += x[i];
     }
     red rf, ro;
-    red_open(&rf, fork, x, n);
+    red_open(&rf, fork, x, n, 0);
     if (ocl)
-        red_open(&ro, ocl, x, n);
+        red_open(&ro, ocl, x, n, 0);
     (void)red_run(&rf, n, want);
     if (ocl)
         (void)red_run(&ro, n, want);
@@ -287,6 +306,24 @@ int main(int argc, char **argv)
         red_close(&ro);
     }
     printf("\n");
+
+    /* the same kernel as fibers, over a quarter of the floats */
+    size_t nq = n / 4;
+    double wq = 0;
+    for (size_t i = 0; i < nq; i++)
+        wq += x[i];
+    red rq;
+    red_open(&rq, fork, x, nq, 1);
+    (void)red_run(&rq, nq, wq);
+    int freps = reps < 3 ? reps : 3;
+    for (int r = 0; r < freps; r++) {
+        tf[r] = red_run(&rf, nq, wq);
+        to[r] = red_run(&rq, nq, wq);
+    }
+    double lq = median(tf, freps), fq = median(to, freps);
+    printf("reduce 2^22 on fork: work-item loops %.4f s, fibers %.4f s (loops %.1fx faster)\n", lq,
+           fq, fq / lq);
+    red_close(&rq);
     red_close(&rf);
 
     /* a barrier-free kernel with and without a local size (fork) */
