@@ -63,6 +63,18 @@ int main(void)
     }
     clpool_program_free(prog);
     }
+
+    /* A reqd_work_group_size the fork backend cannot read (a -D macro) is
+     * refused, naming the kernel: a size of its own could run it wrong. */
+    clpool_program *bad = NULL;
+    ASSERT_STATUS(pool,
+                  clpool_program_source(pool,
+                                        "__kernel __attribute__((reqd_work_group_size(W, 1, 1)))\n"
+                                        "void tiled(__global int *y) { y[0] = 1; }\n",
+                                        "-DW=64", &bad),
+                  CLPOOL_EBUILD);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "kernel 'tiled'");
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "reqd_work_group_size");
     clpool_close(pool);
     return 0;
 }

@@ -48,8 +48,33 @@ static char *slurp(const char *file)
     return buf;
 }
 
+/* reqd_work_group_size written with macros, as tiled kernels write it. */
+static void test_reqd(void)
+{
+    static const char src[] = "#define TS 16\n"
+                              "#define ROWS (4)\n"
+                              "__kernel __attribute__((reqd_work_group_size(TS, ROWS, 1)))\n"
+                              "void a(__global float *x) { x[0] = 1; }\n"
+                              "__kernel __attribute__((reqd_work_group_size(TS * TS, 1, 1)))\n"
+                              "void b(__global float *x) { x[0] = 1; }\n"
+                              "__kernel __attribute__((reqd_work_group_size(WIDTH, 1, 1)))\n"
+                              "void c(__global float *x) { x[0] = 1; }\n";
+    clpool__kernel_sig *sigs;
+    size_t n;
+    ASSERT_EQ(clpool__sig_parse(src, &sigs, &n), 0);
+    ASSERT_EQ(n, 3);
+    ASSERT_EQ(sigs[0].reqd[0], 16);
+    ASSERT_EQ(sigs[0].reqd[1], 4);
+    ASSERT_EQ(sigs[0].reqd[2], 1);
+    ASSERT_EQ(sigs[1].reqd[0], 256);
+    ASSERT_EQ(sigs[1].reqd[1], 1);
+    ASSERT_EQ(sigs[2].reqd[0], 0); /* -D WIDTH: unknown here; the fork build refuses it */
+    clpool__sig_free(sigs, n);
+}
+
 int main(void)
 {
+    test_reqd();
     ASSERT_EQ(loops_for(slurp("matmul.cl")), 1);
     ASSERT_EQ(loops_for(slurp("reduce.cl")), 1);
     ASSERT_EQ(loops_for("__kernel void k(__global float *y, __local float *t)\n"

@@ -513,6 +513,28 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
                                    sig->name, prog->path, sig->line);
             goto free_edits;
         }
+        /* A reqd_work_group_size the parser could not read would leave the
+         * fork backend picking another size, and a kernel whose tiles
+         * need that one would run wrong: refused instead. */
+        if (sig->reqd[0] == 0) {
+            size_t from = sig->name_offset;
+            while (from > 0 && src[from - 1] != ';' && src[from - 1] != '}')
+                from--;
+            const char *attr = NULL;
+            for (const char *q = src + from; q < src + sig->name_offset; q++)
+                if (strncmp(q, "reqd_work_group_size", 20) == 0) {
+                    attr = q;
+                    break;
+                }
+            if (attr != NULL) {
+                status = clpool__error(prog->pool, CLPOOL_EBUILD,
+                                       "kernel '%s' at %s:%u declares reqd_work_group_size "
+                                       "with sizes the fork backend cannot read; write them as "
+                                       "numbers or as macros #define'd to numbers",
+                                       sig->name, prog->path, sig->line);
+                goto free_edits;
+            }
+        }
         edit ed = {sig->open_paren + 1, 0, {HIDDEN_PARAMS ", ", NULL, NULL}, 0};
         if (sig->nparams == 0) {
             /* () or (void): the list becomes the hidden parameters alone */
