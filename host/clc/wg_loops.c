@@ -27,6 +27,7 @@
 #include "clc/native.h"
 #include "clc/native_gen.h"
 #include "clc/scan.h"
+#include "clc/sizes.h"
 
 typedef struct var {
     size_t name;  /* token index of the name */
@@ -778,6 +779,7 @@ free_toks:
 
 void clpool__wg_loop_caller(clpool__buf *b, const clpool__kernel_sig *sig)
 {
+    clpool__sizes_native(b, sig);
     const char *proto = "void " CLPOOL__NATIVE_PREFIX "%s(void *const *clpool_args_, "
                         "const clpool_range_t_ *clpool_r_, size_t clpool_gb_, size_t clpool_ge_)";
     clpool__buf_fmt(b, proto, sig->name);

@@ -7,6 +7,7 @@
 #include "clc/native.h"
 #include "clc/refuse.h"
 #include "clc/scan.h"
+#include "clc/sizes.h"
 
 static int name_is(const char *src, const clpool__tok *t, const char *s)
 {
@@ -207,6 +208,7 @@ no_memory:
 
 void clpool__wg_caller(clpool__buf *b, const clpool__kernel_sig *sig)
 {
+    clpool__sizes_native(b, sig);
     /* One item: what the plain caller's loop body does, as a function the
      * fibers start in. */
     clpool__buf_fmt(b,

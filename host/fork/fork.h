@@ -155,6 +155,9 @@ struct clpool__fork_ctl {
     /* The newest published job (workers' futex word). */
     alignas(FORK_LINE) _Atomic uint32_t gen;
     _Atomic uint32_t sleepers; /* workers in (or entering) a futex wait */
+    /* Nonzero while the parent copies with every CPU (copy.c): idle
+     * workers stop spinning and sleep. Cleared by the next publication. */
+    _Atomic uint32_t nap;
     /* The last finished job (the parent's futex word). */
     alignas(FORK_LINE) _Atomic uint32_t done_gen;
     _Atomic uint32_t parent_sleeping;
@@ -243,6 +246,8 @@ struct clpool__fork_pool {
     uint32_t nlive;
     uint32_t gen;  /* the last generation published */
     uint32_t next_look; /* the worker whose pid the next job looks at */
+    uint32_t ncpus;     /* online CPUs at open */
+    struct clpool__fork_copier *copier; /* copy.c; NULL until the first large copy */
     pid_t parent;  /* the process that owns the workers */
     /* Slots, indexed by the numbers the workers know them by. Workers forked
      * later read these arrays from their copy of the parent's memory. */
@@ -342,6 +347,14 @@ int clpool__fork_read_sizes(clpool_program *prog, const char *so_path);
 /* 1 if an OpenCL driver is loaded in this process (its file name in lib),
  * else 0. See guard.c for why the fork backend asks. */
 int clpool__fork_opencl_loaded(char *lib, size_t liblen);
+
+/* ------------------------------------------------------------------ copy.c */
+
+/* memcpy between the caller's memory and the arena, split over the CPUs
+ * when it is large (the parent and its helper threads); never fails. */
+void clpool__fork_copy(struct clpool__fork_pool *fp, void *dst, const void *src, size_t len);
+/* Stops and joins the helper threads, if any were started. */
+void clpool__fork_copy_close(struct clpool__fork_pool *fp);
 
 /* ------------------------------------------------------------------ wait.c */
 
