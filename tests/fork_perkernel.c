@@ -1,7 +1,7 @@
 /*
  * The fork backend builds each kernel on its own: a construct it cannot run
- * refuses only the kernels that use it (directly or through a helper or a
- * macro), and clpool_kernel_get of such a kernel says why, while its
+ * (images, printf, work-group collectives, sub-groups) refuses only the
+ * kernels that use it (directly or through a helper or a macro), and clpool_kernel_get of such a kernel says why, while its
  * neighbours in the same file build and run. Kernels in preprocessor
  * branches the build's -D options leave out get no caller and break
  * nothing; line numbers in compiler messages stay those of the .cl file.
@@ -47,49 +47,48 @@ static void expect_refused(clpool_program *prog, const char *kernel, int status,
         ASSERT_STR_CONTAINS(clpool_errmsg(pool), part2);
 }
 
-/* One __local/barrier kernel and one plain kernel in one file. */
+/* Kernels with constructs the fork backend cannot run (a work-group
+ * collective, an image) beside a plain kernel in one file. */
 static const char mixed[] =
-    "__kernel void tiled(__global uint *x, __local uint *tile)\n"
+    "__kernel void reduced(__global uint *x)\n"
     "{\n"
-    "    tile[get_local_id(0)] = x[get_global_id(0)];\n"
-    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
-    "    x[get_global_id(0)] = tile[0];\n"
+    "    x[get_global_id(0)] = work_group_reduce_add(x[get_global_id(0)]);\n"
     "}\n"
     "__kernel void plain(__global uint *x)\n"
     "{\n"
     "    x[get_global_id(0)] = x[get_global_id(0)] * 3u + 1u;\n"
     "}\n"
-    "__kernel void with_array(__global uint *x)\n"
+    "__kernel void imaged(__global uint *x, __read_only image2d_t img)\n"
     "{\n"
-    "    __local uint t[64];\n"
-    "    t[0] = x[0];\n"
-    "    x[get_global_id(0)] = t[0];\n"
+    "    x[get_global_id(0)] = 0u;\n"
     "}\n";
 
 static void test_mixed(void)
 {
     clpool_program *prog = build(mixed, NULL);
     expect_runs(prog, "plain", 3, 1);
-    expect_refused(prog, "tiled", CLPOOL_EBUILD, "__local memory", "<source>:1");
-    expect_refused(prog, "with_array", CLPOOL_EBUILD, "__local memory", "<source>:13");
+    expect_refused(prog, "reduced", CLPOOL_EBUILD, "work_group_reduce_add() at <source>:3",
+                   NULL);
+    expect_refused(prog, "imaged", CLPOOL_EBUILD, "image2d_t at <source>:9", NULL);
     ASSERT_STR_CONTAINS(clpool_errmsg(pool), "use the OpenCL backend");
     /* A refusal costs the program nothing. */
     expect_runs(prog, "plain", 3, 1);
     clpool_program_free(prog);
 }
 
-/* A helper that uses barrier, called only by a refused kernel; a macro that
- * uses it; a helper that uses it and that no kernel calls. */
+/* A helper that uses printf, called only by a refused kernel; a macro that
+ * uses a sub-group function; a helper that uses printf and that no kernel
+ * calls. */
 static const char helpers[] =
-    "float reduce(__global float *x)\n"
+    "float first(__global float *x)\n"
     "{\n"
-    "    barrier(CLK_GLOBAL_MEM_FENCE);\n"
+    "    printf(\"%f\", x[0]);\n"
     "    return x[0];\n"
     "}\n"
-    "#define SYNC() barrier(CLK_LOCAL_MEM_FENCE)\n"
-    "void unused(void) { mem_fence(CLK_GLOBAL_MEM_FENCE); }\n"
+    "#define SYNC() sub_group_barrier(CLK_LOCAL_MEM_FENCE)\n"
+    "void unused(void) { printf(\"never\"); }\n"
     "uint twice(uint v) { return 2u * v; }\n"
-    "__kernel void sums(__global float *x) { x[get_global_id(0)] = reduce(x); }\n"
+    "__kernel void firsts(__global float *x) { x[get_global_id(0)] = first(x); }\n"
     "__kernel void syncs(__global uint *x) { SYNC(); x[0] = 0u; }\n"
     "__kernel void doubles(__global uint *x)\n"
     "{\n"
@@ -100,9 +99,9 @@ static void test_helpers(void)
 {
     clpool_program *prog = build(helpers, NULL);
     expect_runs(prog, "doubles", 2, 5);
-    expect_refused(prog, "sums", CLPOOL_EBUILD, "barrier() at <source>:3",
-                   "in 'reduce', which it uses");
-    expect_refused(prog, "syncs", CLPOOL_EBUILD, "barrier() at <source>:6",
+    expect_refused(prog, "firsts", CLPOOL_EBUILD, "printf() at <source>:3",
+                   "in 'first', which it uses");
+    expect_refused(prog, "syncs", CLPOOL_EBUILD, "sub_group_barrier() at <source>:6",
                    "in 'SYNC', which it uses");
     clpool_program_free(prog);
 }
@@ -159,15 +158,14 @@ static void test_branches(void)
     clpool_program_free(prog);
 }
 
-/* A kernel whose __local version the options choose: refused only then. */
+/* A kernel whose work-group-collective version the options choose:
+ * refused only then. */
 static const char chosen[] =
-    "#ifdef USE_LOCAL\n"
+    "#ifdef USE_GROUPS\n"
     "__kernel void scale(__global uint *x)\n"
     "{\n"
-    "    __local uint t[1];\n"
-    "    t[0] = 4u;\n"
-    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
-    "    x[get_global_id(0)] *= t[0];\n"
+    "    uint s = work_group_reduce_add(1u);\n"
+    "    x[get_global_id(0)] *= s;\n"
     "}\n"
     "#else\n"
     "__kernel void scale(__global uint *x) { x[get_global_id(0)] *= 4u; }\n"
@@ -178,22 +176,20 @@ static void test_chosen(void)
     clpool_program *prog = build(chosen, NULL);
     expect_runs(prog, "scale", 4, 0);
     clpool_program_free(prog);
-    prog = build(chosen, "-DUSE_LOCAL");
-    expect_refused(prog, "scale", CLPOOL_EBUILD, "__local memory", "<source>:4");
+    prog = build(chosen, "-DUSE_GROUPS");
+    expect_refused(prog, "scale", CLPOOL_EBUILD, "work_group_reduce_add() at <source>:4", NULL);
     clpool_program_free(prog);
 }
 
-/* A helper with a __local version and a plain one: the build's -D options
- * and the file's own #defines say which one the kernel calls. */
+/* A helper with a work-group-collective version and a plain one: the
+ * build's -D options and the file's own #defines say which one the kernel
+ * calls. */
 static const char helper_versions[] =
     "#define TILE 16\n"
-    "#if defined(USE_LOCAL) && BLOCK > TILE\n"
+    "#if defined(USE_GROUPS) && BLOCK > TILE\n"
     "uint scaled(uint v)\n"
     "{\n"
-    "    __local uint t[1];\n"
-    "    t[0] = v;\n"
-    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
-    "    return t[0] * 3u;\n"
+    "    return work_group_reduce_add(v) * 0u + v * 3u;\n"
     "}\n"
     "#else\n"
     "uint scaled(uint v) { return v * 3u; }\n"
@@ -205,11 +201,11 @@ static void test_helper_versions(void)
     clpool_program *prog = build(helper_versions, NULL);
     expect_runs(prog, "triple", 3, 0);
     clpool_program_free(prog);
-    prog = build(helper_versions, "-DUSE_LOCAL -DBLOCK=8");
+    prog = build(helper_versions, "-DUSE_GROUPS -DBLOCK=8");
     expect_runs(prog, "triple", 3, 0);
     clpool_program_free(prog);
-    prog = build(helper_versions, "-DUSE_LOCAL -DBLOCK=32");
-    expect_refused(prog, "triple", CLPOOL_EBUILD, "__local memory at <source>:5",
+    prog = build(helper_versions, "-DUSE_GROUPS -DBLOCK=32");
+    expect_refused(prog, "triple", CLPOOL_EBUILD, "work_group_reduce_add() at <source>:5",
                    "in 'scaled', which it uses");
     clpool_program_free(prog);
 }
@@ -234,7 +230,7 @@ static void test_lines(void)
                   clpool_program_source(pool,
                                         "float h(float v)\n"
                                         "{\n"
-                                        "    barrier(CLK_LOCAL_MEM_FENCE);\n"
+                                        "    printf(\"%f\", v);\n"
                                         "    return v;\n"
                                         "}\n"
                                         "__kernel void a(__global float *x)\n"

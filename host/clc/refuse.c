@@ -7,6 +7,59 @@
 
 #include "clc/scan.h"
 
+/* ------------------------------------------------------------------ bodies */
+
+void clpool__find_bodies(const char *src, const clpool__kernel_sig *sigs, size_t n,
+                         clpool__body *bodies)
+{
+    for (size_t i = 0; i < n; i++)
+        bodies[i].open = bodies[i].close = 0;
+
+    clpool__scan s;
+    clpool__tok t;
+    clpool__scan_init(&s, src);
+    size_t depth = 0, last_semicolon = 0;
+    const clpool__kernel_sig *pending = NULL; /* the kernel whose '{' comes next */
+    clpool__body *open_body = NULL;           /* the body we are in at depth > 0 */
+
+    while (clpool__scan_next(&s, &t)) {
+        if (t.directive || t.kind != CLPOOL__TOK_PUNCT)
+            continue;
+        char c = src[t.start];
+        if (depth == 0 && c == ';') {
+            last_semicolon = t.start;
+        } else if (c == '{') {
+            if (depth == 0) {
+                /* The body belongs to the last kernel whose ')' is before
+                 * this '{' with no ';' between (that would be a prototype). */
+                pending = NULL;
+                for (size_t i = 0; i < n; i++)
+                    if (sigs[i].close_paren < t.start &&
+                        (pending == NULL || sigs[i].close_paren > pending->close_paren))
+                        pending = &sigs[i];
+                open_body = NULL;
+                if (pending != NULL && pending->close_paren > last_semicolon &&
+                    bodies[pending - sigs].close == 0) {
+                    open_body = &bodies[pending - sigs];
+                    open_body->open = t.start;
+                }
+            }
+            depth++;
+        } else if (c == '}' && depth > 0) {
+            depth--;
+            if (depth == 0) {
+                if (open_body != NULL)
+                    open_body->close = t.start;
+                open_body = NULL;
+                last_semicolon = t.start;
+            }
+        }
+    }
+    /* A body left open at the end of the text: the compiler will say so. */
+    if (open_body != NULL)
+        open_body->close = strlen(src);
+}
+
 /* --------------------------------------------------------- what is refused */
 
 const char clpool__why_groups[] = "no work-groups on this path";
@@ -22,16 +75,9 @@ static const struct {
     const char *name;
     refusal r;
 } refused_names[] = {
-    {"barrier", {NULL, why_groups}},
-    {"work_group_barrier", {NULL, why_groups}},
-    {"mem_fence", {NULL, why_groups}},
-    {"read_mem_fence", {NULL, why_groups}},
-    {"write_mem_fence", {NULL, why_groups}},
     {"async_work_group_copy", {NULL, why_groups}},
     {"async_work_group_strided_copy", {NULL, why_groups}},
     {"wait_group_events", {NULL, why_groups}},
-    {"__local", {"__local memory", why_groups}},
-    {"local", {"__local memory", why_groups}},
     {"sampler_t", {"sampler_t", why_images}},
     {"enqueue_kernel", {NULL, why_enqueue}},
     {"enqueue_marker", {NULL, why_enqueue}},
@@ -79,6 +125,9 @@ const clpool__refusal *clpool__refused_name(const char *name, size_t len)
     static const refusal image_type = {"", why_images};
     /* A kernel attribute, not a work-group function: the prelude drops it. */
     if (name_is(name, len, "work_group_size_hint"))
+        return NULL;
+    /* Work-groups run (clc/workgroup.h): the barrier is no refusal. */
+    if (name_is(name, len, "work_group_barrier"))
         return NULL;
     for (size_t i = 0; i < sizeof refused_names / sizeof refused_names[0]; i++)
         if (name_is(name, len, refused_names[i].name))

@@ -1,15 +1,16 @@
 /*
- * What the native path cannot run: work-group functions (barrier, fences,
- * work_group_*, async copies), __local memory, images and samplers,
- * sub-groups, device-side enqueue and printf; and, for a C compiler without
- * them, OpenCL's vector types. This file knows the names; select.h finds
- * which kernels use them (directly or through what they call) and keeps
- * those kernels, and only those, out of the build.
+ * What the native path cannot run: work-group collectives (work_group_*,
+ * async copies; barrier, the fences and __local memory run:
+ * clc/workgroup.h), images and samplers, sub-groups, device-side enqueue
+ * and printf; and, for a C compiler without them, OpenCL's vector types.
+ * This file knows the names; select.h finds which kernels use them
+ * (directly or through what they call) and keeps those kernels, and only
+ * those, out of the build.
  *
  * Preprocessor conditionals are followed where their value is plain (see
  * ppcond.h: the build's -D options, the program's own integer #defines,
  * __CLPOOL_NATIVE__, which this path defines), so that
- * `#ifndef __CLPOOL_NATIVE__ ... barrier(...) ... #endif` refuses nothing.
+ * `#ifndef __CLPOOL_NATIVE__ ... printf(...) ... #endif` refuses nothing.
  * Every other branch is scanned as if taken.
  */
 #ifndef CLPOOL_CLC_REFUSE_H
@@ -17,6 +18,16 @@
 
 #include "../internal.h"
 #include "scan.h"
+
+/* A kernel's body: the offsets of its '{' and '}'; close is 0 when the
+ * body was not found. */
+typedef struct clpool__body {
+    size_t open, close;
+} clpool__body;
+
+/* Finds the body of each kernel: bodies[i] belongs to sigs[i]. */
+void clpool__find_bodies(const char *src, const clpool__kernel_sig *sigs, size_t n,
+                         clpool__body *bodies);
 
 /* A construct the native path refuses. */
 typedef struct clpool__refusal {

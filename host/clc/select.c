@@ -396,8 +396,7 @@ static void events(model *m)
             if (sig->name_offset != m->toks[dp->name].start)
                 continue;
             for (size_t p = 0; p < sig->nparams; p++)
-                if (sig->params[p].kind == CLPOOL__PARAM_LOCAL ||
-                    sig->params[p].kind == CLPOOL__PARAM_OTHER)
+                if (sig->params[p].kind == CLPOOL__PARAM_OTHER)
                     add_event(m, (event){EV_PARAM, dp->name, NULL, p});
         }
         dp->nev = m->nevs - dp->ev0;
@@ -497,15 +496,10 @@ static char *message(const model *m, const char *who, size_t self, const reason 
         const clpool__param *par = &sig->params[ev->param];
         if (why->holder != self)
             clpool__buf_fmt(&b, "uses kernel '%s', which ", sig->name);
-        if (par->kind == CLPOOL__PARAM_LOCAL)
-            clpool__buf_fmt(&b, "uses __local memory at %s:%u (parameter %zu '%s'), which the fork "
-                                "backend cannot run (%s); use the OpenCL backend for it",
-                            prog->path, sig->line, ev->param + 1, par->name, clpool__why_groups);
-        else
-            clpool__buf_fmt(&b, "at %s:%u has parameter %zu '%s' of type '%s', which the fork "
-                                "backend cannot pass (it passes __global and __constant pointers "
-                                "and values); use the OpenCL backend for it",
-                            prog->path, sig->line, ev->param + 1, par->name, par->type);
+        clpool__buf_fmt(&b, "at %s:%u has parameter %zu '%s' of type '%s', which the fork "
+                            "backend cannot pass (it passes __global and __constant pointers "
+                            "and values); use the OpenCL backend for it",
+                        prog->path, sig->line, ev->param + 1, par->name, par->type);
     }
     return clpool__buf_take(&b);
 }
