@@ -1,0 +1,367 @@
+"""python -m clpool.bench: saxpy, Black-Scholes and Mandelbrot through clpool,
+against numpy, multiprocessing.Pool (numpy on each chunk) and, where it is
+installed, PyOpenCL (the same .cl kernels on its first device), as a table
+of medians.
+
+    python -m clpool.bench [--size SCALE] [--reps N] [--workers N] [--skip NAMES]
+    python -m clpool.bench --overhead --c-build BUILD_DIR
+
+--overhead measures what the Python layer costs over the C API: a one-item
+map and saxpy over 2^24 floats, from Python and from a small C program
+(python/bench_c_overhead.c, compiled against BUILD_DIR's libclpool), on the
+same backend, in one run.
+
+clpool's pool is opened before anything else touches OpenCL (a process that
+has loaded an OpenCL driver may not fork workers), and PyOpenCL runs last,
+after multiprocessing has forked its children.
+"""
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import clpool
+
+MAX_ITER = 256
+
+
+def median_time(fn, reps, warm=1):
+    for _ in range(warm):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+
+# ------------------------------------------------------------ the workloads
+
+def make_data(scale):
+    r = np.random.default_rng(7)
+    n_saxpy = int((1 << 24) * scale)
+    n_bs = int((1 << 22) * scale)
+    w = max(16, int(1024 * math.sqrt(scale)))
+    return {
+        "saxpy": dict(n=n_saxpy, x=r.random(n_saxpy, dtype=np.float32),
+                      y=r.random(n_saxpy, dtype=np.float32)),
+        "blackscholes": dict(n=n_bs, S=r.uniform(5, 30, n_bs).astype(np.float32),
+                             K=r.uniform(1, 100, n_bs).astype(np.float32),
+                             T=r.uniform(0.25, 10, n_bs).astype(np.float32)),
+        "mandelbrot": dict(n=w * w, w=w),
+    }
+
+
+def np_saxpy(x, y):
+    """y = 2 x + y in place, as clpool's kernel does it."""
+    y += np.float32(2.0) * x
+    return y
+
+
+def np_cnd(d):
+    a1, a2, a3, a4, a5 = 0.319381530, -0.356563782, 1.781477937, -1.821255978, 1.330274429
+    k = 1.0 / (1.0 + 0.2316419 * np.abs(d))
+    poly = k * (a1 + k * (a2 + k * (a3 + k * (a4 + k * a5))))
+    c = np.float32(0.39894228040143267794) * np.exp(-0.5 * d * d) * poly
+    return np.where(d > 0, 1.0 - c, c).astype(np.float32)
+
+
+def np_blackscholes(S, K, T, r=np.float32(0.02), v=np.float32(0.30)):
+    sqrt_t = np.sqrt(T)
+    d1 = (np.log(S / K) + (r + np.float32(0.5) * v * v) * T) / (v * sqrt_t)
+    d2 = d1 - v * sqrt_t
+    disc = np.exp(-r * T)
+    call = S * np_cnd(d1) - K * disc * np_cnd(d2)
+    put = K * disc * np_cnd(-d2) - S * np_cnd(-d1)
+    return call, put
+
+
+def np_mandelbrot_rows(w, row0, row1):
+    ys = np.float32(-1.5) + np.arange(row0, row1, dtype=np.float32)[:, None] * np.float32(3.0 / w)
+    xs = np.float32(-2.0) + np.arange(w, dtype=np.float32)[None, :] * np.float32(3.0 / w)
+    cx = np.broadcast_to(xs, (row1 - row0, w)).ravel().copy()
+    cy = np.broadcast_to(ys, (row1 - row0, w)).ravel().copy()
+    x = np.zeros_like(cx)
+    y = np.zeros_like(cy)
+    n = np.zeros(cx.shape, np.uint32)
+    live = np.arange(cx.size)
+    for _ in range(MAX_ITER):
+        xl, yl = x[live], y[live]
+        inside = xl * xl + yl * yl <= 4.0
+        live = live[inside]
+        if live.size == 0:
+            break
+        xl, yl = xl[inside], yl[inside]
+        xt = xl * xl - yl * yl + cx[live]
+        y[live] = 2.0 * xl * yl + cy[live]
+        x[live] = xt
+        n[live] += 1
+    return n
+
+
+# --------------------------------------------------------- multiprocessing
+
+def _mp_saxpy(args):
+    x, y = args
+    return np_saxpy(x, y)
+
+
+def _mp_bs(args):
+    return np_blackscholes(*args)
+
+
+def _mp_mandel(args):
+    return np_mandelbrot_rows(*args)
+
+
+def mp_runs(d, procs):
+    pool = multiprocessing.get_context("fork").Pool(procs)
+    chunks = procs * 4
+
+    def saxpy():
+        s = d["saxpy"]
+        parts = zip(np.array_split(s["x"], chunks), np.array_split(s["y"], chunks))
+        return np.concatenate(pool.map(_mp_saxpy, parts))
+
+    def bs():
+        b = d["blackscholes"]
+        parts = zip(*(np.array_split(b[k], chunks) for k in "SKT"))
+        return pool.map(_mp_bs, parts)
+
+    def mandel():
+        w = d["mandelbrot"]["w"]
+        bounds = np.linspace(0, w, chunks * 4 + 1).astype(int)
+        parts = [(w, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        return np.concatenate(pool.map(_mp_mandel, parts))
+
+    return pool, {"saxpy": saxpy, "blackscholes": bs, "mandelbrot": mandel}
+
+
+# ----------------------------------------------------------------- clpool
+
+def clpool_runs(pool, d):
+    kd = clpool.kernels_dir()
+    ks = {name: pool.program_file(os.path.join(kd, name + ".cl")).kernel(name)
+          for name in ("saxpy", "blackscholes", "mandelbrot")}
+    s, b, m = d["saxpy"], d["blackscholes"], d["mandelbrot"]
+    y_out = s["y"].copy()
+    call = np.empty(b["n"], np.float32)
+    put = np.empty(b["n"], np.float32)
+    img = np.empty(m["n"], np.uint32)
+    w = m["w"]
+
+    def saxpy():
+        ks["saxpy"].map(s["n"], 2.0, s["x"], y_out)  # in place, as numpy's
+
+    def bs():
+        ks["blackscholes"].map(b["n"], b["S"], b["K"], b["T"], clpool.Out(call), clpool.Out(put),
+                               0.02, 0.30)
+
+    def mandel():
+        ks["mandelbrot"].map(m["n"], clpool.Out(img), w, -2.0, -1.5, 3.0 / w, 3.0 / w, MAX_ITER)
+
+    def check():
+        saxpy()
+        np.testing.assert_allclose(y_out, np_saxpy(s["x"], s["y"].copy()), rtol=1e-5)
+        bs()
+        ref_c, _ = np_blackscholes(b["S"][:4096], b["K"][:4096], b["T"][:4096])
+        np.testing.assert_allclose(call[:4096], ref_c, rtol=1e-3, atol=1e-3)
+        mandel()
+        ref = np_mandelbrot_rows(w, 0, 8)
+        assert (np.abs(img[:8 * w].astype(np.int64) - ref) <= 1).mean() > 0.99
+
+    return {"saxpy": saxpy, "blackscholes": bs, "mandelbrot": mandel}, check
+
+
+# ---------------------------------------------------------------- PyOpenCL
+
+def pyopencl_runs(d):
+    try:
+        import pyopencl as cl
+    except ImportError:
+        return None, "not installed"
+    try:
+        ctx = cl.create_some_context(interactive=False)
+    except Exception as e:  # no platform
+        return None, "no device (%s)" % e
+    q = cl.CommandQueue(ctx)
+    kd = clpool.kernels_dir()
+    progs = {n: cl.Program(ctx, open(os.path.join(kd, n + ".cl")).read()).build()
+             for n in ("saxpy", "blackscholes", "mandelbrot")}
+    mf = cl.mem_flags
+    s, b, m = d["saxpy"], d["blackscholes"], d["mandelbrot"]
+    w = m["w"]
+
+    def saxpy():
+        # As a user of PyOpenCL writes it: buffers from the arrays, the
+        # kernel, the result back.
+        xb = cl.Buffer(ctx, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=s["x"])
+        yb = cl.Buffer(ctx, mf.READ_WRITE | mf.COPY_HOST_PTR, hostbuf=s["y"])
+        progs["saxpy"].saxpy(q, (s["n"],), None, np.float32(2.0), xb, yb)
+        out = np.empty_like(s["y"])
+        cl.enqueue_copy(q, out, yb)
+        return out
+
+    def bs():
+        ins = [cl.Buffer(ctx, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=b[k]) for k in "SKT"]
+        cb = cl.Buffer(ctx, mf.WRITE_ONLY, 4 * b["n"])
+        pb = cl.Buffer(ctx, mf.WRITE_ONLY, 4 * b["n"])
+        progs["blackscholes"].blackscholes(q, (b["n"],), None, *ins, cb, pb, np.float32(0.02),
+                                           np.float32(0.30))
+        call = np.empty(b["n"], np.float32)
+        put = np.empty(b["n"], np.float32)
+        cl.enqueue_copy(q, call, cb)
+        cl.enqueue_copy(q, put, pb)
+
+    def mandel():
+        ib = cl.Buffer(ctx, mf.WRITE_ONLY, 4 * m["n"])
+        progs["mandelbrot"].mandelbrot(q, (m["n"],), None, ib, np.uint32(w), np.float32(-2.0),
+                                       np.float32(-1.5), np.float32(3.0 / w), np.float32(3.0 / w),
+                                       np.uint32(MAX_ITER))
+        img = np.empty(m["n"], np.uint32)
+        cl.enqueue_copy(q, img, ib)
+
+    dev = ctx.devices[0]
+    return {"saxpy": saxpy, "blackscholes": bs, "mandelbrot": mandel}, dev.name.strip()
+
+
+# ---------------------------------------------------------------- overhead
+
+def c_overhead(c_build, backend_env):
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = None
+    for cand in (os.path.join(here, "..", "..", ".."), os.getcwd(), os.path.join(os.getcwd(), "..")):
+        if os.path.isfile(os.path.join(cand, "python", "bench_c_overhead.c")):
+            root = os.path.abspath(cand)
+            break
+    if root is None:
+        sys.exit("--overhead needs the source tree: run it from the repository's top")
+    exe = os.path.join(c_build, "bench_c_overhead")
+    subprocess.run(["cc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-I", os.path.join(root, "include"),
+                    os.path.join(root, "python", "bench_c_overhead.c"), "-o", exe,
+                    "-L", c_build, "-lclpool", "-Wl,-rpath," + os.path.abspath(c_build)],
+                   check=True)
+    out = subprocess.run([exe, os.path.join(root, "kernels", "saxpy.cl")], check=True,
+                         capture_output=True, text=True, env=backend_env).stdout
+    return json.loads(out)
+
+
+def py_overhead(pool, batches=21, per_batch=2000, big_reps=11):
+    k = pool.program_file(os.path.join(clpool.kernels_dir(), "saxpy.cl")).saxpy
+    x1 = np.ones(1, np.float32)
+    y1 = np.ones(1, np.float32)
+    for _ in range(per_batch):
+        k.map(1, 2.0, x1, y1)
+    ts = []
+    for _ in range(batches):
+        t = time.perf_counter()
+        for _ in range(per_batch):
+            k.map(1, 2.0, x1, y1)
+        ts.append((time.perf_counter() - t) / per_batch)
+    n = 1 << 24
+    x = np.ones(n, np.float32)
+    y = np.ones(n, np.float32)
+    big = median_time(lambda: k.map(n, 2.0, x, y), big_reps)
+    return {"one_item_us": statistics.median(ts) * 1e6, "saxpy24_ms": big * 1e3,
+            "saxpy24_gbs": 12.0 * n / big / 1e9}
+
+
+# ------------------------------------------------------------------- main
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m clpool.bench", description=__doc__.split("\n")[0])
+    ap.add_argument("--size", type=float, default=1.0, help="scale of every workload (default 1)")
+    ap.add_argument("--reps", type=int, default=5, help="timed runs per cell (median; default 5)")
+    ap.add_argument("--workers", type=int, default=0, help="multiprocessing processes (0: CPUs)")
+    ap.add_argument("--skip", default="", help="comma-separated: numpy,multiprocessing,pyopencl")
+    ap.add_argument("--overhead", action="store_true", help="Python vs C: one-item map and saxpy 2^24")
+    ap.add_argument("--c-build", default="build", help="CMake build dir with libclpool (--overhead)")
+    a = ap.parse_args(argv)
+
+    pool = clpool.Pool()  # first: before anything loads an OpenCL driver
+    print("clpool:", pool.describe)
+
+    if a.overhead:
+        env = dict(os.environ)
+        cres = c_overhead(a.c_build, env)
+        pres = py_overhead(pool)
+        print("%-34s %12s %12s %10s" % ("", "C API", "Python", "Python-C"))
+        print("%-34s %10.2f us %10.2f us %+8.2f us" % (
+            "one-item map (median of 21x2000)", cres["one_item_us"], pres["one_item_us"],
+            pres["one_item_us"] - cres["one_item_us"]))
+        print("%-34s %9.1f GB/s %8.1f GB/s %9.3fx" % (
+            "saxpy 2^24 floats (median of 11)", cres["saxpy24_gbs"], pres["saxpy24_gbs"],
+            pres["saxpy24_gbs"] / cres["saxpy24_gbs"]))
+        pool.close()
+        return 0
+
+    skip = set(filter(None, a.skip.split(",")))
+    d = make_data(a.size)
+    procs = a.workers or clpool.cpu_count()
+    runs, check = clpool_runs(pool, d)
+    check()
+    names = ["saxpy", "blackscholes", "mandelbrot"]
+    table = {n: {} for n in names}
+    for n in names:
+        table[n]["clpool"] = median_time(runs[n], a.reps)
+    pool.close()
+    if "numpy" not in skip:
+        y_np = d["saxpy"]["y"].copy()
+        np_fns = {
+            "saxpy": lambda: np_saxpy(d["saxpy"]["x"], y_np),
+            "blackscholes": lambda: np_blackscholes(*(d["blackscholes"][k] for k in "SKT")),
+            "mandelbrot": lambda: np_mandelbrot_rows(d["mandelbrot"]["w"], 0, d["mandelbrot"]["w"]),
+        }
+        for n in names:
+            table[n]["numpy"] = median_time(np_fns[n], max(1, min(a.reps, 3)))
+    if "multiprocessing" not in skip:
+        mpool, fns = mp_runs(d, procs)
+        for n in names:
+            table[n]["multiprocessing.Pool(%d)" % procs] = median_time(fns[n], max(1, min(a.reps, 3)))
+        mpool.close()
+        mpool.join()
+    cols = ["clpool", "numpy", "multiprocessing.Pool(%d)" % procs]
+    if "pyopencl" not in skip:
+        fns, what = pyopencl_runs(d)
+        if fns is None:
+            print("PyOpenCL:", what)
+        else:
+            col = "PyOpenCL (%s)" % what[:24]
+            cols.append(col)
+            for n in names:
+                table[n][col] = median_time(fns[n], a.reps)
+
+    sizes = {"saxpy": "%d floats" % d["saxpy"]["n"],
+             "blackscholes": "%d options" % d["blackscholes"]["n"],
+             "mandelbrot": "%dx%d, %d iter" % (d["mandelbrot"]["w"], d["mandelbrot"]["w"], MAX_ITER)}
+    cols = [c for c in cols if any(c in table[n] for n in names)]
+    print()
+    print("| workload | size | " + " | ".join(cols) + " |")
+    print("|---|---|" + "---:|" * len(cols))
+    for n in names:
+        base = table[n]["clpool"]
+        cells = []
+        for c in cols:
+            t = table[n].get(c)
+            if t is None:
+                cells.append("-")
+            elif c == "clpool":
+                cells.append("%.1f ms" % (t * 1e3))
+            else:
+                cells.append("%.1f ms (%.1fx)" % (t * 1e3, t / base))
+        print("| %s | %s | %s |" % (n, sizes[n], " | ".join(cells)))
+    print("\nmedians of %d runs (numpy and multiprocessing: of %d); (Nx): time / clpool's time"
+          % (a.reps, max(1, min(a.reps, 3))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
