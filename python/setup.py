@@ -85,7 +85,8 @@ class BuildPy(build_py):
 
 
 OPENCL = have_opencl()
-macros = [("_GNU_SOURCE", None), ("CLPOOL_VERSION", '"%s"' % project_version())]
+# As CMake's Release build of libclpool: -O3 -DNDEBUG.
+macros = [("NDEBUG", None), ("_GNU_SOURCE", None), ("CLPOOL_VERSION", '"%s"' % project_version())]
 libs = ["m", "dl", "pthread"]
 if OPENCL:
     macros += [("CLPOOL_HAVE_OPENCL", None), ("CL_TARGET_OPENCL_VERSION", "120")]
@@ -97,7 +98,7 @@ ext = Extension(
     include_dirs=[INCLUDE, HOST],
     define_macros=macros,
     libraries=libs,
-    extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", "-Wno-missing-field-initializers"],
+    extra_compile_args=["-std=c11", "-O3", "-fvisibility=hidden", "-Wno-missing-field-initializers"],
 )
 
 setup(ext_modules=[ext], cmdclass={"build_ext": BuildExt, "build_py": BuildPy})

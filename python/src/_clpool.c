@@ -1498,13 +1498,18 @@ static PyObject *kernel_run(KernelObject *self, clpool_range *r, PyObject *const
         Py_INCREF(future);
         j->future = future;
     }
+    /* busy: a close in another thread waits until the event is queued,
+     * so that its join of the waiter sees it. */
+    pool->busy++;
     Py_BEGIN_ALLOW_THREADS
     st = is_plain_1d(r) ? clpool_map_async(self->k, r->global[0], a.args, n, &j->ev)
                         : clpool_map_range_async(self->k, r, a.args, n, &j->ev);
     if (st != CLPOOL_OK)
         msg = dup_str(clpool_errmsg(pool->p));
     Py_END_ALLOW_THREADS
-    if (st == CLPOOL_OK && enqueue(pool, j) != 0) {
+    int queued = st == CLPOOL_OK && enqueue(pool, j) == 0;
+    pool->busy--;
+    if (st == CLPOOL_OK && !queued) {
         /* No waiter: wait here, so that the event is not lost. */
         Py_BEGIN_ALLOW_THREADS
         st = clpool_wait(j->ev);
