@@ -1680,7 +1680,20 @@ static PyTypeObject ProgramType = {
 
 static PyMethodDef kernel_methods[] = {
     {"map", (PyCFunction)(void (*)(void))kernel_map, METH_FASTCALL,
-     "map(n, *args)\n\nRuns the kernel once for each item in range(n), blocking."},
+     "map(n, *args)\n\n"
+     "Runs the kernel once for each item i in range(n) (get_global_id(0) == i) and returns\n"
+     "when the results are in the arrays. args are matched to the kernel's parameters:\n"
+     "numbers converted to the declared type (range-checked), numpy scalars of that exact\n"
+     "type, numpy arrays as host arrays (C-contiguous, dtype checked; const pointers are\n"
+     "inputs, others in and out; clpool.In/Out/InOut/Whole say otherwise), clpool.Buffer,\n"
+     "clpool.Local(nbytes). A mismatch raises ArgumentError naming the parameter before\n"
+     "anything runs. The GIL is released while the map runs.\n\n"
+     "Ctrl-C: a map of more than 65536 work-items from the main thread is watched, and\n"
+     "Ctrl-C raises KeyboardInterrupt at once. The map itself cannot be stopped: it runs on\n"
+     "to its end in the background (its arrays kept alive, and written when it ends), and\n"
+     "the pool stays usable; its next map starts after that one, and close() waits for it.\n"
+     "Smaller maps, and maps from other threads, run in the calling thread (a one-item map\n"
+     "costs what it costs from C) and are not interrupted."},
     {"_run", (PyCFunction)(void (*)(void))kernel_run_py, METH_FASTCALL,
      "_run(future, global, local, offset, *args): the engine of map_range and map_async."},
     {NULL, NULL, 0, NULL},

@@ -232,15 +232,8 @@ class Kernel(_clpool._Kernel):
     scalars of the exact type).
     """
 
-    # map(n, *args) is the C method, for a call that costs what C's does:
-    # Runs the kernel once for each item i in range(n), get_global_id(0) == i,
-    # and returns when the results are in the arrays. Ctrl-C: a map of more
-    # than 65536 work-items from the main thread is watched, and Ctrl-C
-    # raises KeyboardInterrupt at once; the map itself cannot be stopped, it
-    # runs on to its end in the background (its arrays kept alive and
-    # written when it ends), and the pool stays usable: the next map on it
-    # starts after that one. Smaller maps, and maps from other threads, run
-    # in the calling thread and are not interrupted.
+    # map(n, *args) is the C method (see its docstring), so that a call costs
+    # what it costs from C.
 
     def map_range(self, global_size, *args, local=None, offset=None):
         """Runs the kernel over an N-D range: ``global_size`` an int or a
