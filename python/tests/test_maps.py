@@ -158,9 +158,10 @@ def test_map_range_2d(pool):
     src = """
     __kernel void idx(__global uint *out, const uint width)
     {
+        // Absolute ids, as OpenCL kernels index: with an offset, clpool shifts
+        // host arrays so that element 0 is the range's first item.
         size_t x = get_global_id(0), y = get_global_id(1);
-        out[(y - get_global_offset(1)) * width + (x - get_global_offset(0))] =
-            (uint)(y * 1000 + x);
+        out[y * width + x] = (uint)(y * 1000 + x);
     }"""
     k = pool.program(src).idx
     w, h = 64, 32
