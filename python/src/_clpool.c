@@ -979,7 +979,9 @@ static const char *kind_name(char k, size_t size, char *buf, size_t len)
 static int convert_number(KernelObject *ko, size_t i, PyObject *obj, char kind, size_t size,
                           unsigned char *out)
 {
-    if (PyLong_CheckExact(obj) || PyBool_Check(obj)) {
+    /* Python ints (bool and IntEnum too) and floats; numpy's float64, a
+     * subclass of float, is a numpy scalar and is checked as one. */
+    if (PyLong_Check(obj)) {
         if (kind == 'f') {
             double d = PyLong_AsDouble(obj);
             if (d == -1.0 && PyErr_Occurred()) {
@@ -1042,7 +1044,7 @@ static int convert_number(KernelObject *ko, size_t i, PyObject *obj, char kind, 
         param_error(ko, i, "cannot take a Python int");
         return -1;
     }
-    if (PyFloat_CheckExact(obj)) {
+    if (PyFloat_CheckExact(obj) || (PyFloat_Check(obj) && !PyObject_CheckBuffer(obj))) {
         if (kind != 'f') {
             param_error(ko, i, "%R is a float; the parameter is an integer", obj);
             return -1;
@@ -1387,8 +1389,8 @@ static int match_args(KernelObject *ko, PyObject *const *objs, size_t n, size_t 
 static int parse_sizes(PyObject *obj, const char *what, unsigned *dims, size_t out[CLPOOL_MAX_DIMS])
 {
     memset(out, 0, sizeof(size_t) * CLPOOL_MAX_DIMS);
-    if (PyLong_Check(obj)) {
-        Py_ssize_t v = PyLong_AsSsize_t(obj);
+    if (PyIndex_Check(obj)) { /* int, numpy integers */
+        Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
         if (v == -1 && PyErr_Occurred())
             return -1;
         if (v < 0) {
@@ -1587,7 +1589,7 @@ static PyObject *kernel_map(KernelObject *self, PyObject *const *args, Py_ssize_
     if (nargs < 1)
         return raise_fmt(CLPOOL_EINVAL, "map(n, *args): n is missing");
     clpool_range r = {0};
-    if (!PyLong_Check(args[0]))
+    if (!PyIndex_Check(args[0]))
         return raise_fmt(CLPOOL_EINVAL, "map(n, *args): n must be an int, not %s",
                          Py_TYPE(args[0])->tp_name);
     if (parse_sizes(args[0], "n", &r.dims, r.global) < 0)

@@ -258,3 +258,11 @@ def test_threads_share_a_pool(pool, saxpy):
     for t in ts:
         t.join()
     assert errs == []
+
+
+def test_numpy_integers_as_sizes(saxpy):
+    x = np.ones(8, np.float32)
+    y = np.zeros(8, np.float32)
+    saxpy.map(np.int64(8), 1.0, x, y)
+    saxpy.map_range((np.int32(8),), 1.0, x, y)
+    assert (y == 2).all()
