@@ -233,7 +233,9 @@ def pyopencl_runs(d):
         cl.enqueue_copy(q, img, ib)
 
     dev = ctx.devices[0]
-    return {"saxpy": saxpy, "blackscholes": bs, "mandelbrot": mandel}, dev.name.strip()
+    plat = dev.platform.name.strip()
+    what = "PoCL" if "Portable Computing Language" in plat else dev.name.strip()[:24]
+    return {"saxpy": saxpy, "blackscholes": bs, "mandelbrot": mandel}, what
 
 
 # ---------------------------------------------------------------- overhead
@@ -287,6 +289,9 @@ def main(argv=None):
     ap.add_argument("--skip", default="", help="comma-separated: numpy,multiprocessing,pyopencl")
     ap.add_argument("--overhead", action="store_true", help="Python vs C: one-item map and saxpy 2^24")
     ap.add_argument("--c-build", default="build", help="CMake build dir with libclpool (--overhead)")
+    ap.add_argument("--no-second-backend", action="store_true",
+                    help="do not also time clpool on the other backend (in a child process)")
+    ap.add_argument("--clpool-only", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
     pool = clpool.Pool()  # first: before anything loads an OpenCL driver
@@ -313,9 +318,33 @@ def main(argv=None):
     check()
     names = ["saxpy", "blackscholes", "mandelbrot"]
     table = {n: {} for n in names}
+    backend = pool.describe.split(":")[0]
+    main_col = "clpool (%s)" % backend
     for n in names:
-        table[n]["clpool"] = median_time(runs[n], a.reps)
+        table[n][main_col] = median_time(runs[n], a.reps)
     pool.close()
+    if a.clpool_only:
+        print(json.dumps({n: table[n][main_col] for n in names}))
+        return 0
+    cols = [main_col]
+    if not a.no_second_backend:
+        # The other backend, in a child: a process never mixes fork and OpenCL.
+        env = dict(os.environ)
+        env.update({"CLPOOL_BACKEND": "opencl", "CLPOOL_DEVICE": "cpu"} if backend == "fork"
+                   else {"CLPOOL_BACKEND": "fork"})
+        r = subprocess.run([sys.executable, "-m", "clpool.bench", "--clpool-only",
+                            "--size", str(a.size), "--reps", str(a.reps)],
+                           env=env, capture_output=True, text=True)
+        if r.returncode == 0:
+            lines = r.stdout.strip().splitlines()
+            col = "clpool (%s)" % env["CLPOOL_BACKEND"]
+            cols.append(col)
+            for n, t in json.loads(lines[-1]).items():
+                table[n][col] = t
+            print("clpool, second backend:", lines[0].split(":", 1)[1].split(";")[0].strip())
+        else:
+            print("clpool on %s: not run (%s)" % (env["CLPOOL_BACKEND"],
+                                                  (r.stderr.strip().splitlines() or ["?"])[-1]))
     if "numpy" not in skip:
         y_np = d["saxpy"]["y"].copy()
         np_fns = {
@@ -331,13 +360,13 @@ def main(argv=None):
             table[n]["multiprocessing.Pool(%d)" % procs] = median_time(fns[n], max(1, min(a.reps, 3)))
         mpool.close()
         mpool.join()
-    cols = ["clpool", "numpy", "multiprocessing.Pool(%d)" % procs]
+    cols += ["numpy", "multiprocessing.Pool(%d)" % procs]
     if "pyopencl" not in skip:
         fns, what = pyopencl_runs(d)
         if fns is None:
             print("PyOpenCL:", what)
         else:
-            col = "PyOpenCL (%s)" % what[:24]
+            col = "PyOpenCL (%s)" % what
             cols.append(col)
             for n in names:
                 table[n][col] = median_time(fns[n], a.reps)
@@ -350,19 +379,19 @@ def main(argv=None):
     print("| workload | size | " + " | ".join(cols) + " |")
     print("|---|---|" + "---:|" * len(cols))
     for n in names:
-        base = table[n]["clpool"]
+        base = table[n][main_col]
         cells = []
         for c in cols:
             t = table[n].get(c)
             if t is None:
                 cells.append("-")
-            elif c == "clpool":
+            elif c == main_col:
                 cells.append("%.1f ms" % (t * 1e3))
             else:
                 cells.append("%.1f ms (%.1fx)" % (t * 1e3, t / base))
         print("| %s | %s | %s |" % (n, sizes[n], " | ".join(cells)))
-    print("\nmedians of %d runs (numpy and multiprocessing: of %d); (Nx): time / clpool's time"
-          % (a.reps, max(1, min(a.reps, 3))))
+    print("\nmedians of %d runs (numpy and multiprocessing: of %d); (Nx): time / %s's time"
+          % (a.reps, max(1, min(a.reps, 3)), main_col))
     return 0
 
 
