@@ -157,6 +157,8 @@ typedef struct {
     clpool *p;
     long owner_pid;           /* a pool belongs to the process that opened it */
     int busy;                 /* threads inside a call with the GIL released */
+    int closed;               /* close() has run; p may stay open for host memory */
+    Py_ssize_t hostmem;       /* live host memory blocks: clpool_close would free them */
     wstate *w;
     PyObject *weakreflist;
 } PoolObject;
@@ -165,7 +167,7 @@ static PyTypeObject PoolType;
 
 static int pool_check(PoolObject *pool)
 {
-    if (pool == NULL || pool->p == NULL) {
+    if (pool == NULL || pool->p == NULL || pool->closed) {
         raise_fmt(CLPOOL_EINVAL, "the pool is closed");
         return -1;
     }
@@ -364,7 +366,7 @@ static int pool_init(PoolObject *self, PyObject *args, PyObject *kw)
  * With the GIL held. */
 static void pool_shutdown(PoolObject *self)
 {
-    if (self->p == NULL)
+    if (self->p == NULL || self->closed)
         return;
     if ((long)getpid() != self->owner_pid) {
         /* A forked child's copy (multiprocessing): the pool is the parent's. */
@@ -380,7 +382,9 @@ static void pool_shutdown(PoolObject *self)
     }
     clpool *p = self->p;
     wstate *w = self->w;
-    self->p = NULL;
+    self->closed = 1;
+    if (self->hostmem == 0)
+        self->p = NULL;
     pthread_mutex_lock(&w->m);
     int started = w->started;
     if (started && pthread_equal(pthread_self(), w->thread)) {
@@ -392,7 +396,8 @@ static void pool_shutdown(PoolObject *self)
         pthread_mutex_unlock(&w->m);
         pthread_detach(w->thread);
         self->w = NULL;
-        clpool_close(p);
+        if (self->p == NULL)
+            clpool_close(p);
         return;
     }
     w->stop = 1;
@@ -401,7 +406,10 @@ static void pool_shutdown(PoolObject *self)
     Py_BEGIN_ALLOW_THREADS
     if (started)
         pthread_join(w->thread, NULL);
-    clpool_close(p);
+    /* With host memory still in numpy's hands, the pool closes when the
+     * last block goes (hostmem_dealloc). */
+    if (self->p == NULL)
+        clpool_close(p);
     Py_END_ALLOW_THREADS
     w->started = 0;
     w->stop = 0;
@@ -435,7 +443,7 @@ static PyObject *pool_describe(PoolObject *self, void *closure)
 static PyObject *pool_closed(PoolObject *self, void *closure)
 {
     (void)closure;
-    return PyBool_FromLong(self->p == NULL);
+    return PyBool_FromLong(self->p == NULL || self->closed);
 }
 
 static PyObject *pool_errmsg(PoolObject *self, void *closure)
@@ -921,6 +929,87 @@ static PyObject *buffer_free(BufferObject *self, PyObject *unused)
 static PyMemberDef buffer_members[] = {
     {"nbytes", T_PYSSIZET, offsetof(BufferObject, size), READONLY, "the buffer's size in bytes"},
     {"pool", T_OBJECT, offsetof(BufferObject, pool), READONLY, "the pool the buffer belongs to"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* ------------------------------------------------------------ host memory */
+
+/* A block of clpool_host_alloc memory, exported through the buffer
+ * protocol (pool.empty wraps it in a numpy array). It holds the pool: a
+ * pool closed while blocks live stays open until the last one goes, since
+ * clpool_close would free them under numpy's feet. */
+typedef struct {
+    PyObject_HEAD
+    PoolObject *pool;
+    void *mem;
+    Py_ssize_t size;
+    long pid;
+} HostMemObject;
+
+static PyTypeObject HostMemType;
+
+static int hostmem_init(HostMemObject *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"pool", "nbytes", NULL};
+    PyObject *pool;
+    Py_ssize_t n;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!n:_HostMem", names, &PoolType, &pool, &n))
+        return -1;
+    if (self->mem != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the block is already made");
+        return -1;
+    }
+    if (pool_check((PoolObject *)pool) < 0)
+        return -1;
+    if (n <= 0) {
+        raise_fmt(CLPOOL_EINVAL, "host memory needs more than 0 bytes, not %zd", n);
+        return -1;
+    }
+    void *mem = NULL;
+    int st = clpool_host_alloc(((PoolObject *)pool)->p, (size_t)n, &mem);
+    if (st != CLPOOL_OK) {
+        raise_status(st, clpool_errmsg(((PoolObject *)pool)->p));
+        return -1;
+    }
+    Py_INCREF(pool);
+    self->pool = (PoolObject *)pool;
+    self->pool->hostmem++;
+    self->mem = mem;
+    self->size = n;
+    self->pid = (long)getpid();
+    return 0;
+}
+
+static void hostmem_dealloc(HostMemObject *self)
+{
+    PoolObject *pool = self->pool;
+    if (self->mem != NULL && pool != NULL && (long)getpid() == self->pid) {
+        pool->hostmem--;
+        if (pool->p != NULL)
+            clpool_host_free(pool->p, self->mem);
+        if (pool->closed && pool->hostmem == 0 && pool->p != NULL) {
+            clpool *p = pool->p;
+            pool->p = NULL;
+            clpool_close(p);
+        }
+    }
+    Py_CLEAR(self->pool);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int hostmem_getbuffer(HostMemObject *self, Py_buffer *view, int flags)
+{
+    if (self->mem == NULL) {
+        PyErr_SetString(PyExc_BufferError, "no memory");
+        return -1;
+    }
+    return PyBuffer_FillInfo(view, (PyObject *)self, self->mem, self->size, 0, flags);
+}
+
+static PyBufferProcs hostmem_as_buffer = {(getbufferproc)hostmem_getbuffer, NULL};
+
+static PyMemberDef hostmem_members[] = {
+    {"nbytes", T_PYSSIZET, offsetof(HostMemObject, size), READONLY, "the block's size"},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -1761,6 +1850,19 @@ static PyMethodDef buffer_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyTypeObject HostMemType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "clpool._clpool._HostMem",
+    .tp_basicsize = sizeof(HostMemObject),
+    .tp_dealloc = (destructor)hostmem_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "_HostMem(pool, nbytes): a block of clpool_host_alloc memory (pool.empty).",
+    .tp_as_buffer = &hostmem_as_buffer,
+    .tp_members = hostmem_members,
+    .tp_init = (initproc)hostmem_init,
+    .tp_new = PyType_GenericNew,
+};
+
 static PyTypeObject BufferType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "clpool._clpool._Buffer",
@@ -1847,14 +1949,15 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC PyInit__clpool(void)
 {
     PyTypeObject *types[] = {&PoolType, &ProgramType, &KernelType, &HostArgType, &LocalType,
-                             &BufferType};
+                             &BufferType, &HostMemType};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (PyType_Ready(types[i]) < 0)
             return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL)
         return NULL;
-    const char *names[] = {"_Pool", "_Program", "_Kernel", "_HostArg", "Local", "_Buffer"};
+    const char *names[] = {"_Pool", "_Program", "_Kernel", "_HostArg", "Local", "_Buffer",
+                           "_HostMem"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         Py_INCREF(types[i]);
         if (PyModule_AddObject(m, names[i], (PyObject *)types[i]) < 0) {

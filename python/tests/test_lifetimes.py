@@ -109,3 +109,22 @@ def test_concurrent_async_from_threads(pool, saxpy):
     for i, (f, y) in out.items():
         f.result(timeout=60)
         assert (y == i + 1).all()
+
+
+def test_host_memory_arrays():
+    p = clpool.Pool()
+    k = p.program(SAXPY).saxpy
+    n = 3 * 1024 * 1024  # past the chunk limit: used in place on fork
+    x = p.empty(n, np.float32)
+    y = p.zeros((1024, 3072), np.float32)
+    x[:] = 2
+    k.map(n, 1.5, x, y)
+    assert (y == 3).all() and y.shape == (1024, 3072)
+    p.close()
+    # The arrays still hold their memory after close; the pool takes no maps.
+    assert y[5, 5] == 3
+    with pytest.raises(clpool.Error, match="closed"):
+        k.map(n, 1.5, x, y)
+    del x, y
+    gc.collect()
+    assert p.closed

@@ -317,6 +317,28 @@ class Pool(_clpool._Pool):
         b.write(nbytes_or_array)
         return b
 
+    def empty(self, shape, dtype=float):
+        """A numpy array in memory that the pool's maps use without a copy
+        (clpool_host_alloc: on the fork backend, the workers' shared arena,
+        so host arrays in it are neither staged nor chunked). Its contents
+        start undefined. The memory lives as long as the array does; a pool
+        closed while such arrays live stops taking maps at once and releases
+        its workers when the last of them goes."""
+        import numpy as np
+        dt = np.dtype(dtype)
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        count = 1
+        for d in shape:
+            count *= int(d)
+        mem = _clpool._HostMem(self, max(1, count * dt.itemsize))
+        return np.frombuffer(mem, dtype=dt, count=count).reshape(shape)
+
+    def zeros(self, shape, dtype=float):
+        """:meth:`empty`, filled with zeros."""
+        a = self.empty(shape, dtype)
+        a[...] = 0
+        return a
+
     def map(self, kernel, n, *args):
         """``pool.map(kernel, n, *args)``: kernel a :class:`Kernel`, or OpenCL
         C source with exactly one __kernel (built once and kept)."""
