@@ -266,3 +266,23 @@ def test_numpy_integers_as_sizes(saxpy):
     saxpy.map(np.int64(8), 1.0, x, y)
     saxpy.map_range((np.int32(8),), 1.0, x, y)
     assert (y == 2).all()
+
+
+def test_struct_arguments(pool):
+    src = """
+    typedef struct { float a; int b; } pair;
+    __kernel void s(__global const pair *in, __global float *out, const pair k)
+    {
+        size_t i = get_global_id(0);
+        out[i] = in[i].a * k.a + (float)(in[i].b + k.b);
+    }"""
+    k = pool.program(src).s
+    dt = np.dtype([("a", np.float32), ("b", np.int32)])
+    arr = np.zeros(100, dt)
+    arr["a"] = np.arange(100)
+    arr["b"] = 1
+    out = np.zeros(100, np.float32)
+    k.map(100, arr, out, np.array([(2.0, 3)], dt))
+    np.testing.assert_array_equal(out, np.arange(100) * 2 + 4)
+    with pytest.raises(clpool.ArgumentError, match="bytes"):
+        k.map(100, arr, out, np.zeros(3, np.float32))
