@@ -240,7 +240,7 @@ def pyopencl_runs(d):
 
 # ---------------------------------------------------------------- overhead
 
-def c_overhead(c_build, backend_env):
+def c_overhead_exe(c_build):
     here = os.path.dirname(os.path.abspath(__file__))
     root = None
     for cand in (os.path.join(here, "..", "..", ".."), os.getcwd(), os.path.join(os.getcwd(), "..")):
@@ -254,13 +254,15 @@ def c_overhead(c_build, backend_env):
                     os.path.join(root, "python", "bench_c_overhead.c"), "-o", exe,
                     "-L", c_build, "-lclpool", "-Wl,-rpath," + os.path.abspath(c_build)],
                    check=True)
-    out = subprocess.run([exe, os.path.join(root, "kernels", "saxpy.cl")], check=True,
-                         capture_output=True, text=True, env=backend_env).stdout
+    return [exe, os.path.join(root, "kernels", "saxpy.cl")]
+
+
+def c_overhead(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
-def py_overhead(pool, batches=21, per_batch=2000, big_reps=11):
-    k = pool.program_file(os.path.join(clpool.kernels_dir(), "saxpy.cl")).saxpy
+def py_overhead(k, pool, batches=21, per_batch=2000, big_reps=11):
     x1 = np.ones(1, np.float32)
     y1 = np.ones(1, np.float32)
     for _ in range(per_batch):
@@ -304,9 +306,14 @@ def main(argv=None):
     print("clpool:", pool.describe)
 
     if a.overhead:
-        env = dict(os.environ)
-        cres = c_overhead(a.c_build, env)
-        pres = py_overhead(pool)
+        # Rounds of C then Python, each figure the median over the rounds,
+        # so that a busy spell weighs on both sides alike.
+        cmd = c_overhead_exe(a.c_build)
+        k = pool.program_file(os.path.join(clpool.kernels_dir(), "saxpy.cl")).saxpy
+        rounds = [(c_overhead(cmd), py_overhead(k, pool)) for _ in range(a.reps)]
+        cres = {f: statistics.median(r[0][f] for r in rounds) for f in rounds[0][0]}
+        pres = {f: statistics.median(r[1][f] for r in rounds) for f in rounds[0][1]}
+        print("%d rounds of C then Python; medians over the rounds" % a.reps)
         print("%-34s %12s %12s %10s" % ("", "C API", "Python", "Python-C"))
         print("%-34s %10.2f us %10.2f us %+8.2f us" % (
             "one-item map (median of 21x2000)", cres["one_item_us"], pres["one_item_us"],
