@@ -3,8 +3,8 @@
 # folder (reinstalled only when a source file is newer than the last
 # install), then runs the pytest suite on one backend.
 #   python_suite.sh SOURCE_DIR BUILD_DIR fork|pocl
-# Exit 77 (skipped) where python3 -m venv is missing, or for pocl where no
-# OpenCL CPU device is there.
+# Exit 77 (skipped) where python3, its headers or python3 -m venv are
+# missing, or for pocl where no OpenCL CPU device is there.
 set -eu
 src=$1
 build=$2
@@ -12,8 +12,14 @@ which=$3
 venv="$build/python-venv"
 stamp="$venv/.clpool-installed"
 
-if ! command -v python3 >/dev/null 2>&1 || ! python3 -c "import venv, ensurepip" 2>/dev/null; then
-    echo "python3 with venv/ensurepip is not installed: skipped"
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "python3 is not installed: skipped"
+    exit 77
+fi
+# Python.h, which the C extension needs (Debian: python3-dev).
+if ! python3 -c "import os, sysconfig, sys; \
+        sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"; then
+    echo "Python's headers (python3-dev) are not installed: skipped"
     exit 77
 fi
 
@@ -21,9 +27,15 @@ fi
 exec 9>"$build/python-venv.lock"
 flock 9
 
-if [ ! -x "$venv/bin/python" ]; then
+if [ ! -x "$venv/bin/pip" ]; then
     rm -rf "$venv"
-    python3 -m venv "$venv"
+    # Debian's python3 without python3-venv has no ensurepip: skip.
+    if ! python3 -m venv "$venv" >"$build/python-venv.log" 2>&1; then
+        cat "$build/python-venv.log"
+        rm -rf "$venv"
+        echo "python3 -m venv does not work here (Debian: python3-venv): skipped"
+        exit 77
+    fi
 fi
 if [ ! -f "$stamp" ] || [ -n "$(find "$src/python" "$src/host" "$src/include" "$src/kernels" \
         -newer "$stamp" -type f ! -path '*/__pycache__/*' ! -path '*/build/*' \
