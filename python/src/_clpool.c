@@ -1712,6 +1712,43 @@ static PyObject *kernel_run_py(KernelObject *self, PyObject *const *args, Py_ssi
     return kernel_run(self, &r, args + 4, (size_t)nargs - 4, future);
 }
 
+/* _c_saxpy_loop(kernel, reps, n, a, x, y) -> seconds: reps calls of
+ * clpool_map(k, n, {f32 a, in x, inout y}) made straight from C, with the
+ * arguments built once and no matching: the C API's cost on the same pool
+ * and the same arrays, for `python -m clpool.bench --overhead`. */
+static PyObject *kernel_c_saxpy_loop(KernelObject *self, PyObject *args)
+{
+    Py_ssize_t reps, n;
+    float a;
+    Py_buffer x, y;
+    if (!PyArg_ParseTuple(args, "nnfy*w*:_c_saxpy_loop", &reps, &n, &a, &x, &y))
+        return NULL;
+    PoolObject *pool = self->prog->pool;
+    if (pool_check(pool) < 0 || n < 0 || x.len < n * 4 || y.len < n * 4) {
+        PyBuffer_Release(&x);
+        PyBuffer_Release(&y);
+        if (!PyErr_Occurred())
+            raise_fmt(CLPOOL_EINVAL, "_c_saxpy_loop: arrays too short");
+        return NULL;
+    }
+    clpool_arg cargs[3] = {clpool_f32(a), clpool_in(x.buf, 4), clpool_inout(y.buf, 4)};
+    int st = CLPOOL_OK;
+    struct timespec t0, t1;
+    pool->busy++;
+    Py_BEGIN_ALLOW_THREADS
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (Py_ssize_t i = 0; i < reps && st == CLPOOL_OK; i++)
+        st = clpool_map(self->k, (size_t)n, cargs, 3);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    Py_END_ALLOW_THREADS
+    pool->busy--;
+    PyBuffer_Release(&x);
+    PyBuffer_Release(&y);
+    if (st != CLPOOL_OK)
+        return raise_status(st, clpool_errmsg(pool->p));
+    return PyFloat_FromDouble((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+}
+
 /* ------------------------------------------------------------ type tables */
 
 static PyMethodDef pool_methods[] = {
@@ -1785,6 +1822,8 @@ static PyMethodDef kernel_methods[] = {
      "the pool stays usable; its next map starts after that one, and close() waits for it.\n"
      "Smaller maps, and maps from other threads, run in the calling thread (a one-item map\n"
      "costs what it costs from C) and are not interrupted."},
+    {"_c_saxpy_loop", (PyCFunction)kernel_c_saxpy_loop, METH_VARARGS,
+     "_c_saxpy_loop(reps, n, a, x, y) -> seconds: clpool_map straight from C (benchmarks)."},
     {"_run", (PyCFunction)(void (*)(void))kernel_run_py, METH_FASTCALL,
      "_run(future, global, local, offset, *args): the engine of map_range and map_async."},
     {NULL, NULL, 0, NULL},

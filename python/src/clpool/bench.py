@@ -262,6 +262,39 @@ def c_overhead(cmd):
     return json.loads(out)
 
 
+def inprocess_overhead(k, pool, batches=21, per_batch=2000, big_reps=21):
+    """The same pool and the same arrays, the C API (clpool_map called
+    straight from C, arguments built once) against the package, one batch
+    or map of each in turn, so that a busy spell weighs on both alike."""
+    x1 = np.ones(1, np.float32)
+    y1 = np.ones(1, np.float32)
+    for _ in range(per_batch):
+        k.map(1, 2.0, x1, y1)
+    k._c_saxpy_loop(per_batch, 1, 2.0, x1, y1)
+    c1, p1 = [], []
+    for _ in range(batches):
+        c1.append(k._c_saxpy_loop(per_batch, 1, 2.0, x1, y1) / per_batch)
+        t = time.perf_counter()
+        for _ in range(per_batch):
+            k.map(1, 2.0, x1, y1)
+        p1.append((time.perf_counter() - t) / per_batch)
+    n = 1 << 24
+    x = np.ones(n, np.float32)
+    y = np.ones(n, np.float32)
+    for _ in range(2):
+        k._c_saxpy_loop(1, n, 2.0, x, y)
+        k.map(n, 2.0, x, y)
+    cb, pb = [], []
+    for _ in range(big_reps):
+        cb.append(k._c_saxpy_loop(1, n, 2.0, x, y))
+        t = time.perf_counter()
+        k.map(n, 2.0, x, y)
+        pb.append(time.perf_counter() - t)
+    c, p = statistics.median(cb), statistics.median(pb)
+    return ({"one_item_us": statistics.median(c1) * 1e6, "saxpy24_gbs": 12.0 * n / c / 1e9},
+            {"one_item_us": statistics.median(p1) * 1e6, "saxpy24_gbs": 12.0 * n / p / 1e9})
+
+
 def py_overhead(k, pool, batches=21, per_batch=2000, big_reps=11):
     x1 = np.ones(1, np.float32)
     y1 = np.ones(1, np.float32)
@@ -324,6 +357,14 @@ def main(argv=None):
         print("%-34s %12s %8.1f GB/s %9.3fx" % (
             "  the same in pool.empty arrays", "", pres["host_gbs"],
             pres["host_gbs"] / cres["saxpy24_gbs"]))
+        ic, ip = inprocess_overhead(k, pool)
+        print("in one process, the same pool and arrays, C and Python in turn:")
+        print("%-34s %10.2f us %10.2f us %+8.2f us" % (
+            "one-item map (median of 21x2000)", ic["one_item_us"], ip["one_item_us"],
+            ip["one_item_us"] - ic["one_item_us"]))
+        print("%-34s %9.1f GB/s %8.1f GB/s %9.3fx" % (
+            "saxpy 2^24 floats (median of 21)", ic["saxpy24_gbs"], ip["saxpy24_gbs"],
+            ip["saxpy24_gbs"] / ic["saxpy24_gbs"]))
         pool.close()
         return 0
 
