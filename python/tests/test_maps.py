@@ -216,12 +216,12 @@ def test_gil_released_during_map(pool):
             ticks.append(1)
             time.sleep(0.001)
 
-    # Calibrate to a map of about half a second.
+    # Calibrate to a map of more than half a second.
     iters = 1 << 16
     while True:
         t = time.perf_counter()
         k.map(256, out, iters)
-        if time.perf_counter() - t > 0.3 or iters >= 1 << 30:
+        if time.perf_counter() - t > 0.5 or iters >= 1 << 30:
             break
         iters *= 4
     th = threading.Thread(target=count)
@@ -234,8 +234,8 @@ def test_gil_released_during_map(pool):
     during = len(ticks) - before
     stop.set()
     th.join()
-    assert took > 0.2
-    assert during >= 10, "the counting thread made %d steps during a %.2f s map" % (during, took)
+    # With the GIL held through the map the thread would make no step at all.
+    assert during >= 3, "the counting thread made %d steps during a %.2f s map" % (during, took)
 
 
 def test_threads_share_a_pool(pool, saxpy):
