@@ -446,6 +446,46 @@ CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map_async(clpool_kernel *k, size_t n, 
                                       size_t nargs, clpool_event **ev);
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_wait(clpool_event *ev);
 
+/* ------------------------------------------------ kernel introspection
+ * (host/introspect.c) What the library's signature parser read of a
+ * kernel's parameters, for bindings that match arguments to parameters
+ * (the Python package) without a second parser of their own. */
+
+/* clpool_kernel_nparams's answer for a kernel whose parameters the parser
+ * could not read (declared by a macro). */
+#define CLPOOL_PARAMS_UNKNOWN ((size_t)-1)
+
+typedef enum clpool_param_kind {
+    CLPOOL_PARAM_SCALAR = 0, /* passed by value */
+    CLPOOL_PARAM_GLOBAL,     /* __global T * */
+    CLPOOL_PARAM_CONSTANT,   /* __constant T * */
+    CLPOOL_PARAM_LOCAL,      /* __local T * */
+    CLPOOL_PARAM_OTHER       /* images, samplers, private pointers, what the parser
+                                could not read */
+} clpool_param_kind;
+
+typedef struct clpool_param_info {
+    clpool_param_kind kind;
+    const char *name;  /* "x"; "" if the parameter is unnamed */
+    const char *type;  /* as written, one space between tokens: "__global const float *" */
+    const char *base;  /* the element or scalar type alone: "float", "uint4" */
+    size_t size;       /* scalar: its size; pointer: the pointee's size; 0 if not known
+                          (a struct or typedef) */
+    int is_const;      /* pointer: the pointee is const (always for __constant);
+                          scalar: declared const */
+} clpool_param_info;
+
+/* The kernel's name, owned by its program; NULL for a NULL k. */
+CLPOOL_EXTERN const char *clpool_kernel_name(const clpool_kernel *k);
+/* The number of parameters, or CLPOOL_PARAMS_UNKNOWN (also for a NULL k). */
+CLPOOL_EXTERN size_t clpool_kernel_nparams(const clpool_kernel *k);
+/* Describes parameter i (0-based). The strings are owned by the kernel's
+ * program and valid until it is freed. CLPOOL_EINVAL for a NULL k or out,
+ * for i out of range, or for a kernel whose parameters are unknown (with
+ * the reason in clpool_errmsg). */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_kernel_param(const clpool_kernel *k, size_t i,
+                                                        clpool_param_info *out);
+
 #ifdef __cplusplus
 }
 #endif
