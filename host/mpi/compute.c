@@ -30,7 +30,7 @@ static void *compute_main(void *arg)
         if (cp->quit)
             break;
         cmpi__chunk *ch = cp->todo;
-        cp->todo = ch->next;
+        cp->todo = ch->qnext;
         if (cp->todo == NULL)
             cp->todo_tail = NULL;
         cp->running = 1;
@@ -38,9 +38,9 @@ static void *compute_main(void *arg)
         run_chunk(cp, ch);
         pthread_mutex_lock(&cp->mu);
         cp->running = 0;
-        ch->next = NULL;
+        ch->qnext = NULL;
         if (cp->done_tail != NULL)
-            cp->done_tail->next = ch;
+            cp->done_tail->qnext = ch;
         else
             cp->done = ch;
         cp->done_tail = ch;
@@ -71,10 +71,10 @@ int cmpi__compute_start(cmpi__compute *cp, clpool_kernel *k, size_t nargs)
 
 void cmpi__compute_push(cmpi__compute *cp, cmpi__chunk *ch)
 {
-    ch->next = NULL;
+    ch->qnext = NULL;
     pthread_mutex_lock(&cp->mu);
     if (cp->todo_tail != NULL)
-        cp->todo_tail->next = ch;
+        cp->todo_tail->qnext = ch;
     else
         cp->todo = ch;
     cp->todo_tail = ch;
@@ -88,10 +88,10 @@ cmpi__chunk *cmpi__compute_take(cmpi__compute *cp)
     pthread_mutex_lock(&cp->mu);
     cmpi__chunk *ch = cp->done;
     if (ch != NULL) {
-        cp->done = ch->next;
+        cp->done = ch->qnext;
         if (cp->done == NULL)
             cp->done_tail = NULL;
-        ch->next = NULL;
+        ch->qnext = NULL;
     }
     pthread_mutex_unlock(&cp->mu);
     return ch;
@@ -99,7 +99,7 @@ cmpi__chunk *cmpi__compute_take(cmpi__compute *cp)
 
 /* Stops the thread after the chunk it is running (waiting for it: the
  * pool's own timeout_ms bounds it) and returns every chunk not yet taken,
- * run or not, as one list for the caller to free. */
+ * run or not, as one list linked by qnext. */
 cmpi__chunk *cmpi__compute_stop(cmpi__compute *cp)
 {
     if (!cp->started)
@@ -112,7 +112,7 @@ cmpi__chunk *cmpi__compute_stop(cmpi__compute *cp)
     cp->started = 0;
     cmpi__chunk *list = cp->done;
     if (cp->done_tail != NULL)
-        cp->done_tail->next = cp->todo;
+        cp->done_tail->qnext = cp->todo;
     else
         list = cp->todo;
     cp->todo = cp->todo_tail = cp->done = cp->done_tail = NULL;

@@ -82,7 +82,8 @@ typedef struct cmpi__chunk {
     char msg[CMPI__MSG_MAX];
     cmpi__assign wire;        /* root: the ASSIGN message, alive while it is sent */
     cmpi__done donemsg;       /* remote rank: the DONE message, alive while it is sent */
-    struct cmpi__chunk *next;
+    struct cmpi__chunk *next;  /* the owner loop's list */
+    struct cmpi__chunk *qnext; /* the compute thread's queues */
 } cmpi__chunk;
 
 /* The thread that runs a rank's chunks, and its queues. */

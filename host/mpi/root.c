@@ -340,7 +340,7 @@ static void hand_out(root_state *s)
     /* Root's own chunks first: they use the caller's arrays. */
     cmpi__chunk *left = cmpi__compute_stop(&s->cp);
     while (left != NULL) {
-        cmpi__chunk *next = left->next;
+        cmpi__chunk *next = left->qnext;
         cmpi__chunk_free(left, c->nargs);
         left = next;
     }
