@@ -6,17 +6,11 @@
  * and are not multiples of the chunk granule, with the ranks' pools running
  * their chunks in chunks of their own (CLPOOL_MAX_CHUNK_BYTES small), with
  * a fixed CLPOOL_MPI_CHUNK, and maps one after another on one communicator.
+ * The kernels are the tests' own copies (mpi_harness.h); mpi_absolute runs
+ * the built-in .cl files themselves.
  */
 #include "mpi_harness.h"
 #include "reference.h"
-
-static const char lut_source[] =
-    "__kernel void lut(__global const int *table, __global const uint *idx,\n"
-    "                  __global int *out, const uint m)\n"
-    "{\n"
-    "    const size_t i = get_global_id(0);\n"
-    "    out[i] = table[idx[i] % m] * 3 + (int)i;\n"
-    "}\n";
 
 /* saxpy over n items with root root: the MPI map against root's own pool. */
 static void check_saxpy(clpool *pool, clpool_kernel *k, size_t n, int root)
@@ -131,12 +125,10 @@ static int case_results(void)
     int size = mpi_size();
     clpool *pool = mpi_open(CLPOOL_FORK);
     ASSERT(pool != NULL);
-    clpool_kernel *saxpy = test_kernel(pool, "saxpy", NULL);
-    clpool_kernel *mandel = test_kernel(pool, "mandelbrot", NULL);
-    clpool_program *prog = NULL;
-    clpool_kernel *lut = NULL;
-    ASSERT_OK(pool, clpool_program_source(pool, lut_source, NULL, &prog));
-    ASSERT_OK(pool, clpool_kernel_get(prog, "lut", &lut));
+    clpool_program *prog = mpi_test_program(pool);
+    clpool_kernel *saxpy = mpi_test_kernel(prog, "saxpy");
+    clpool_kernel *mandel = mpi_test_kernel(prog, "mandelbrot");
+    clpool_kernel *lut = mpi_test_kernel(prog, "lut");
 
     const size_t sizes[] = {0, 1, 2, 255, 1000, 100003, 300000};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
