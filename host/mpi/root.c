@@ -434,12 +434,16 @@ void cmpi__root_run(cmpi__call *c)
         for (int w = 0, i = 0; w < c->size; w++) {
             if (w == c->rank)
                 continue;
+            /* MPI_Testall completes all or none: ask each. */
+            int flag = 0;
+            if (ready[i] != MPI_REQUEST_NULL)
+                MPI_Test(&ready[i], &flag, MPI_STATUS_IGNORE);
             if (ready[i++] != MPI_REQUEST_NULL && used + 16 < sizeof late)
                 used += (size_t)snprintf(late + used, sizeof late - used, "%s%d",
                                          used ? ", " : "", w);
         }
         cmpi__drop(ready, nready);
-        cmpi__fail(c, CLPOOL_ETIMEDOUT, c->rank, "clpool_mpi_map: ranks %s did not answer "
+        cmpi__fail(c, CLPOOL_ETIMEDOUT, c->rank, "clpool_mpi_map: rank(s) %s did not answer "
                    "within the time limit of %u ms (did they call clpool_mpi_map?)", late,
                    c->timeout_ms);
     } else if (st != CLPOOL_OK) {
