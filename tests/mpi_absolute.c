@@ -80,9 +80,9 @@ static int case_builtin(void)
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "--rank") == 0) {
-        MPI_Init(&argc, &argv);
+        mpi_rank_init(&argc, &argv);
         int rc = strcmp(argv[2], "builtin") == 0 ? case_builtin() : 1;
-        MPI_Finalize();
+        mpi_rank_finalize();
         return rc;
     }
     mpi_launcher_start();

@@ -94,9 +94,9 @@ static int case_mixed(void)
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "--rank") == 0) {
-        MPI_Init(&argc, &argv);
+        mpi_rank_init(&argc, &argv);
         int rc = strcmp(argv[2], "mixed") == 0 ? case_mixed() : 1;
-        MPI_Finalize();
+        mpi_rank_finalize();
         return rc;
     }
     mpi_launcher_start();

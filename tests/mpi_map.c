@@ -144,13 +144,13 @@ static int case_results(void)
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "--rank") == 0) {
-        MPI_Init(&argc, &argv);
+        mpi_rank_init(&argc, &argv);
         int rc = 1;
         if (strcmp(argv[2], "results") == 0)
             rc = case_results();
         else
             FAIL_("unknown case %s", argv[2]);
-        MPI_Finalize();
+        mpi_rank_finalize();
         return rc;
     }
     mpi_launcher_start();

@@ -115,9 +115,9 @@ static int case_netns(void)
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "--rank") == 0) {
-        MPI_Init(&argc, &argv);
+        mpi_rank_init(&argc, &argv);
         int rc = strcmp(argv[2], "netns") == 0 ? case_netns() : 1;
-        MPI_Finalize();
+        mpi_rank_finalize();
         return rc;
     }
     mpi_launcher_start();
@@ -156,7 +156,6 @@ int main(int argc, char **argv)
     /* Open MPI starts the remote rank's daemon through an "rsh agent",
      * called as: agent <host> <command>. Ours runs it in that host's
      * namespace instead of over ssh. */
-    test_tmpdir("mpi_netns");
     char agent[512], hosts[512];
     snprintf(agent, sizeof agent, "%s", test_under("agent.sh"));
     snprintf(hosts, sizeof hosts, "%s", test_under("hosts"));
