@@ -266,43 +266,14 @@ static inline void mpi_assert_same(int status)
               hi, clpool_err_name(status));
 }
 
-/*
- * Whether the core's clpool_map_range, given an offset, lets a kernel index
- * host arrays with the absolute get_global_id (element i - offset at index
- * i), which clpool_mpi_map's chunks need for kernels written for clpool_map;
- * 0 where host arrays start at the offset's item (index gid - offset).
- * Found with two items at offset 1, in bounds either way.
- */
-static inline int mpi_core_absolute(clpool *pool)
-{
-    static const char src[] =
-        "__kernel void probe(__global int *p) { if (get_global_id(0) == 1) p[1] = 5; }\n";
-    clpool_program *prog = NULL;
-    clpool_kernel *k = NULL;
-    ASSERT_OK(pool, clpool_program_source(pool, src, NULL, &prog));
-    ASSERT_OK(pool, clpool_kernel_get(prog, "probe", &k));
-    int32_t p[2] = {0, 0};
-    clpool_range r = {1, {2}, {0}, {1}};
-    clpool_arg a = clpool_inout(p, sizeof p[0]);
-    ASSERT_OK(pool, clpool_map_range(k, &r, &a, 1));
-    clpool_program_free(prog);
-    ASSERT(p[0] + p[1] == 5);
-    return p[0] == 5;
-}
-
-/* The tests' own kernels: saxpy, Mandelbrot (the item's absolute index in
- * its arithmetic), a table lookup and an integer hash, indexing host arrays
- * through IDX, which follows mpi_core_absolute (built with -DREL=1 where
- * the core's windows start at the offset). */
+/* The tests' own kernels, written as for clpool_map (host arrays indexed
+ * with get_global_id(0)): saxpy and Mandelbrot as in kernels/, a table
+ * lookup, an integer hash, and one that crashes or spins on command. */
 static const char mpi_test_source[] =
-    "#ifndef REL\n"
-    "#define REL 0\n"
-    "#endif\n"
-    "#define IDX(i) ((i) - (REL ? get_global_offset(0) : 0))\n"
     "__kernel void saxpy(const float a, __global const float *x, __global float *y)\n"
     "{\n"
     "    const size_t i = get_global_id(0);\n"
-    "    y[IDX(i)] = a * x[IDX(i)] + y[IDX(i)];\n"
+    "    y[i] = a * x[i] + y[i];\n"
     "}\n"
     "__kernel void mandelbrot(__global uint *iterations, const uint width,\n"
     "                         const float x0, const float y0, const float dx, const float dy,\n"
@@ -319,21 +290,21 @@ static const char mpi_test_source[] =
     "        x = xt;\n"
     "        n++;\n"
     "    }\n"
-    "    iterations[IDX(i)] = n;\n"
+    "    iterations[i] = n;\n"
     "}\n"
     "__kernel void lut(__global const int *table, __global const uint *idx,\n"
     "                  __global int *out, const uint m)\n"
     "{\n"
     "    const size_t i = get_global_id(0);\n"
-    "    out[IDX(i)] = table[idx[IDX(i)] % m] * 3 + (int)i;\n"
+    "    out[i] = table[idx[i] % m] * 3 + (int)i;\n"
     "}\n"
     "__kernel void hash(__global const uint *in, __global uint *out, const uint salt)\n"
     "{\n"
     "    const size_t i = get_global_id(0);\n"
     "    uint h = (uint)i * 2654435761u ^ salt;\n"
     "    for (int r = 0; r < 16; r++)\n"
-    "        h = (h ^ (h >> 15)) * 2246822519u + in[IDX(i)];\n"
-    "    out[IDX(i)] = h;\n"
+    "        h = (h ^ (h >> 15)) * 2246822519u + in[i];\n"
+    "    out[i] = h;\n"
     "}\n"
     "__kernel void fault(__global const int *flag, __global const uint *in, __global uint *out)\n"
     "{\n"
@@ -342,18 +313,14 @@ static const char mpi_test_source[] =
     "        *(volatile __global int *)0 = 1;   /* this rank's worker dies */\n"
     "    if (flag[0] == 2)\n"
     "        for (volatile uint s = 0; ; s++) ;  /* this rank never finishes */\n"
-    "    out[IDX(i)] = in[IDX(i)] + 1;\n"
+    "    out[i] = in[i] + 1;\n"
     "}\n";
 
-/* Builds mpi_test_source on pool, for the core's indexing. */
+/* Builds mpi_test_source on pool. */
 static inline clpool_program *mpi_test_program(clpool *pool)
 {
-    static int absolute = -1;
-    if (absolute < 0)
-        absolute = mpi_core_absolute(pool);
     clpool_program *prog = NULL;
-    ASSERT_OK(pool, clpool_program_source(pool, mpi_test_source, absolute ? NULL : "-DREL=1",
-                                          &prog));
+    ASSERT_OK(pool, clpool_program_source(pool, mpi_test_source, NULL, &prog));
     return prog;
 }
 

@@ -6,8 +6,8 @@
  * and are not multiples of the chunk granule, with the ranks' pools running
  * their chunks in chunks of their own (CLPOOL_MAX_CHUNK_BYTES small), with
  * a fixed CLPOOL_MPI_CHUNK, and maps one after another on one communicator.
- * The kernels are the tests' own copies (mpi_harness.h); mpi_absolute runs
- * the built-in .cl files themselves.
+ * The kernels are the tests' own (mpi_harness.h); mpi_absolute runs the
+ * built-in .cl files themselves.
  */
 #include "mpi_harness.h"
 #include "reference.h"

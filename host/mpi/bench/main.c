@@ -13,7 +13,8 @@
  * rank: the per-chunk cost). Options: --size S (scales the items), --reps
  * R, --workers W (fork workers per rank, default 1), --backend B.
  * Waiting ranks sleep in their waits, so that they leave the cores to the
- * ranks that run.
+ * ranks that run. The kernels are kernels/mandelbrot.cl and saxpy.cl,
+ * found as clpool-bench finds them (CLPOOL_KERNELS_DIR overrides).
  */
 #include <clpool_mpi.h>
 
@@ -21,41 +22,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
-/* The kernels of kernels/mandelbrot.cl and saxpy.cl, with host arrays
- * indexed through IDX: the core's range windows either start at the
- * offset's item (REL=1) or give the kernel absolute indexing (REL=0),
- * which the probe below finds out. */
-static const char source[] =
-    "#ifndef REL\n#define REL 0\n#endif\n"
-    "#define IDX(i) ((i) - (REL ? get_global_offset(0) : 0))\n"
-    "__kernel void mandelbrot(__global uint *iterations, const uint width,\n"
-    "    const float x0, const float y0, const float dx, const float dy, const uint max_iter)\n"
-    "{\n"
-    "    const size_t i = get_global_id(0);\n"
-    "    const float cx = x0 + (float)(i % width) * dx;\n"
-    "    const float cy = y0 + (float)(i / width) * dy;\n"
-    "    float x = 0.0f, y = 0.0f;\n"
-    "    uint n = 0;\n"
-    "    while (n < max_iter && x * x + y * y <= 4.0f) {\n"
-    "        const float xt = x * x - y * y + cx;\n"
-    "        y = 2.0f * x * y + cy;\n"
-    "        x = xt;\n"
-    "        n++;\n"
-    "    }\n"
-    "    iterations[IDX(i)] = n;\n"
-    "}\n"
-    "__kernel void saxpy(const float a, __global const float *x, __global float *y)\n"
-    "{\n"
-    "    const size_t i = get_global_id(0);\n"
-    "    y[IDX(i)] = a * x[IDX(i)] + y[IDX(i)];\n"
-    "}\n"
-    "__kernel void noop(__global uint *out)\n"
-    "{\n"
-    "    out[IDX(get_global_id(0))] = 1u;\n"
-    "}\n"
-    "__kernel void probe(__global int *p) { if (get_global_id(0) == 1) p[1] = 5; }\n";
+/* The per-chunk cost's kernel; the others are kernels/mandelbrot.cl and
+ * saxpy.cl. */
+static const char noop_source[] =
+    "__kernel void noop(__global uint *out) { out[get_global_id(0)] = 1u; }\n";
+
+/* Where the .cl files are: CLPOOL_KERNELS_DIR, else the source tree's, else
+ * the installed ones (as clpool-bench finds them). */
+static const char *kernels_dir(void)
+{
+    const char *env = getenv("CLPOOL_KERNELS_DIR");
+    if (env != NULL && *env != '\0')
+        return env;
+    struct stat st;
+    if (stat(CLPOOL_SOURCE_KERNELS_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+        return CLPOOL_SOURCE_KERNELS_DIR;
+    return CLPOOL_INSTALL_KERNELS_DIR;
+}
 
 static int rank, size;
 
@@ -178,20 +164,17 @@ int main(int argc, char **argv)
     if (st != CLPOOL_OK)
         die("clpool_open", st, NULL);
 
-    /* The probe: two items at offset 1, in bounds either way. */
     clpool_program *prog = NULL;
-    clpool_kernel *k = NULL;
-    if ((st = clpool_program_source(pool, source, NULL, &prog)) != CLPOOL_OK ||
-        (st = clpool_kernel_get(prog, "probe", &k)) != CLPOOL_OK)
-        die("build", st, pool);
-    int32_t p[2] = {0, 0};
-    clpool_range r1 = {1, {2}, {0}, {1}};
-    clpool_arg pa = clpool_inout(p, 4);
-    if ((st = clpool_map_range(k, &r1, &pa, 1)) != CLPOOL_OK)
-        die("probe", st, pool);
-    int rel = p[0] != 5;
-    clpool_program_free(prog);
-    if ((st = clpool_program_source(pool, source, rel ? "-DREL=1" : NULL, &prog)) != CLPOOL_OK)
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.cl", kernels_dir(),
+             strcmp(workload, "chunkcost") == 0 ? "saxpy" : workload);
+    if (strcmp(workload, "chunkcost") == 0)
+        st = clpool_program_source(pool, noop_source, NULL, &prog);
+    else if (strcmp(workload, "mandelbrot") == 0 || strcmp(workload, "saxpy") == 0)
+        st = clpool_program_file(pool, path, NULL, &prog);
+    else
+        st = CLPOOL_OK;
+    if (st != CLPOOL_OK)
         die("build", st, pool);
 
     work w;
