@@ -68,8 +68,10 @@ extern "C" {
  * clpool_config_init reads it), bounds the whole call; 0 or unset: no limit
  * (each chunk's run is still bounded by its pool's own timeout_ms). Past it
  * root stops the map and every rank returns CLPOOL_ETIMEDOUT naming the
- * ranks that still had chunks; a rank that hears nothing from root for the
- * limit plus max(2 s, the limit) returns CLPOOL_ETIMEDOUT by itself. After a
+ * ranks that still had chunks: at once, except a rank whose own chunk is
+ * running, which returns when that chunk ends (its pool's timeout_ms is
+ * what bounds it). A rank that hears nothing from root for the limit plus
+ * max(2 s, the limit) returns CLPOOL_ETIMEDOUT by itself. After a
  * timeout, messages of the abandoned call may still be in flight; they
  * cannot be mistaken for a later call's.
  *

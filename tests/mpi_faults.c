@@ -2,8 +2,8 @@
  * Failures in an MPI map reach every rank, with the failing rank named:
  * a worker that crashes on one rank's chunk; arguments that are wrong on
  * one rank (count, kind, a NULL kernel, a refused kind, root's element
- * size, a root outside the communicator); a rank whose chunk never ends
- * (the time limit); a rank that never calls. Each case then runs a good map,
+ * size, a root outside the communicator); a rank whose chunk never ends,
+ * root or not (the time limit); a rank that never calls. Each case then runs a good map,
  * which must succeed: a failed call leaves nothing that confuses the next.
  */
 #include "mpi_harness.h"
@@ -164,22 +164,25 @@ static int case_badargs(void)
     return 0;
 }
 
-/* CLPOOL_MPI_TIMEOUT_MS=3000 (the launcher's): rank 1's chunks spin until
- * its pool's own limit (5 s) stops them. */
-static int case_timeout(void)
+/* CLPOOL_MPI_TIMEOUT_MS=3000 (the launcher's): the chunks of rank spinner
+ * spin until its pool's own limit (5 s) stops them. The others return when
+ * root's limit passes, whether or not root is the one spinning. */
+static int case_timeout(int spinner)
 {
     fixture f = setup(5000);
     int me = mpi_rank();
     good_map(&f);
-    set_flag(&f, me == 1 ? 2 : 0);
+    set_flag(&f, me == spinner ? 2 : 0);
     double t = test_seconds();
     int st = fault_map(&f);
     double took = test_seconds() - t;
     fprintf(stderr, "rank %d: returned after %.2f s\n", me, took);
     expect_failure(&f, st, CLPOOL_ETIMEDOUT, 0, "time limit of 3000 ms");
-    ASSERT_STR_CONTAINS(clpool_errmsg(f.pool), "running chunks: 1");
+    char busy[64];
+    snprintf(busy, sizeof busy, "running chunks: %d", spinner);
+    ASSERT_STR_CONTAINS(clpool_errmsg(f.pool), busy);
     ASSERT_LT(took, 12);
-    if (me == 0)
+    if (me != spinner)
         ASSERT_LT(took, 3.0 + 1.0);
     good_map(&f);
     teardown(&f);
@@ -219,7 +222,9 @@ int main(int argc, char **argv)
         else if (strcmp(argv[2], "badargs") == 0)
             rc = case_badargs();
         else if (strcmp(argv[2], "timeout") == 0)
-            rc = case_timeout();
+            rc = case_timeout(1);
+        else if (strcmp(argv[2], "timeout_root") == 0)
+            rc = case_timeout(0);
         else if (strcmp(argv[2], "absent") == 0)
             rc = case_absent();
         else
@@ -235,6 +240,7 @@ int main(int argc, char **argv)
     MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "badargs", NULL));
     MPI_EXPECT_RUN(mpi_run_env(argv[0], 3, "badargs", NULL));
     MPI_EXPECT_RUN(mpi_run_env(argv[0], 3, "timeout", limit3));
+    MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "timeout_root", limit3));
     MPI_EXPECT_RUN(mpi_run_env(argv[0], 3, "absent", limit2));
     return 0;
 }

@@ -337,13 +337,8 @@ static void hand_out(root_state *s)
         else
             cmpi__backoff(&idle);
     }
-    /* Root's own chunks first: they use the caller's arrays. */
-    cmpi__chunk *left = cmpi__compute_stop(&s->cp);
-    while (left != NULL) {
-        cmpi__chunk *next = left->qnext;
-        cmpi__chunk_free(left, c->nargs);
-        left = next;
-    }
+    /* Root's own running chunk, if any, is stopped after FINAL has gone
+     * (root_run), so that the others hear the outcome while it finishes. */
     if (!abandoned)
         return;
     for (int w = 0; w < c->size; w++) {
@@ -507,6 +502,16 @@ out:
             if (MPI_Isend(&fin, (int)sizeof fin, MPI_BYTE, w, cmpi__tag(c, CMPI__TAG_FINAL),
                           c->comm, &s.misc[s.nmisc++]) != MPI_SUCCESS)
                 s.nmisc--;
+        }
+    }
+    {
+        /* Root's own chunks: they use the caller's arrays; the one running
+         * ends within its pool's timeout_ms. */
+        cmpi__chunk *left = cmpi__compute_stop(&s.cp);
+        while (left != NULL) {
+            cmpi__chunk *next = left->qnext;
+            cmpi__chunk_free(left, c->nargs);
+            left = next;
         }
     }
     if (s.nmisc > 0) {

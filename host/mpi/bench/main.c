@@ -103,6 +103,7 @@ typedef struct work {
     void *in_copy;      /* saxpy: y's start, restored before each run */
     void *inout;
     char what[160];
+    size_t item_bytes;  /* host-array bytes per item, in and out */
 } work;
 
 /* One timed map on comm (all of it or root alone). */
@@ -197,6 +198,7 @@ int main(int argc, char **argv)
         w.args[5] = clpool_f32(3.0f / (float)side);
         w.args[6] = clpool_u32(iters);
         w.nargs = 7;
+        w.item_bytes = 4;
         snprintf(w.what, sizeof w.what, "mandelbrot %ux%u at %u iterations (compute-bound)",
                  side, side, iters);
     } else if (strcmp(workload, "saxpy") == 0 || chunkcost) {
@@ -221,6 +223,7 @@ int main(int argc, char **argv)
                 die("kernel", st, pool);
             w.args[0] = clpool_out(w.out, 4);
             w.nargs = 1;
+            w.item_bytes = 4;
             w.in_copy = NULL;
             snprintf(w.what, sizeof w.what, "a kernel that does nothing over %zu items "
                      "(4 bytes out each)", w.n);
@@ -230,6 +233,7 @@ int main(int argc, char **argv)
             w.args[0] = clpool_f32(2.0f);
             w.args[2] = clpool_inout(w.out, 4);
             w.nargs = 3;
+            w.item_bytes = 12;
             snprintf(w.what, sizeof w.what, "saxpy over %zu floats (bandwidth-bound, 12 "
                      "bytes per item)", w.n);
         }
@@ -325,6 +329,11 @@ int main(int argc, char **argv)
             printf(" %.3f", tp[r]);
         printf(")\n  speed-up %.2f, parallel efficiency %.3f (T1 / (%d * T%d))\n", m1 / mp,
                m1 / (size * mp), size, size);
+        double moved = 0;
+        for (int q = 1; q < size; q++)
+            moved += (double)items[q] / reps * (double)w.item_bytes;
+        printf("  through root's link: %.1f MB per run (the other ranks' slices), %.0f MB/s "
+               "over the %d-rank median\n", moved / 1e6, moved / 1e6 / mp, size);
         printf("  rank      items  share  chunks  busy s   items/s busy\n");
         for (int q = 0; q < size; q++)
             printf("  %4d %10.0f %5.1f%% %7.1f %7.3f %9.3g\n", q, (double)items[q] / reps,
