@@ -6,6 +6,7 @@
 
 #include "clc/native.h"
 #include "clc/scan.h"
+#include "clc/sizes.h"
 
 #define HIDDEN_PARAMS "const clpool_wi_t_ *clpool_wi_, size_t clpool_gid_"
 
@@ -338,6 +339,7 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
 {
     const char *proto = "void " CLPOOL__NATIVE_PREFIX "%s(void *const *clpool_args_, "
                         "const clpool_range_t_ *clpool_r_, size_t clpool_gb_, size_t clpool_ge_)";
+    clpool__sizes_native(b, sig);
     clpool__buf_fmt(b, proto, sig->name);
     clpool__buf_str(b, " __attribute__((visibility(\"default\")));\n");
     clpool__buf_fmt(b, proto, sig->name);
