@@ -47,8 +47,10 @@ extern "C" {
  * come from each rank's measured speed: about 40 ms of work per chunk, so
  * that the per-chunk cost (a message each way and a map call, measured
  * below 1 ms) stays small, and smaller near the end so that the ranks finish
- * together. Chunks start at multiples of 256 items. CLPOOL_MPI_CHUNK=<items>
- * fixes the chunk size instead.
+ * together. Chunks start at multiples of 256 items, so a kernel whose
+ * reqd_work_group_size divides 256 gets whole work-groups in every chunk
+ * (n a multiple of it). CLPOOL_MPI_CHUNK=<items> fixes the chunk size
+ * instead (then a multiple of the work-group size, for such kernels).
  *
  * Inside a chunk, get_global_id(0) is the item's absolute index in [0, n) on
  * every rank, and host-array element i is still at index i. Each chunk runs

@@ -3,7 +3,10 @@
  * on OpenCL (PoCL's CPU device here, CLPOOL_BACKEND=opencl set from the rank
  * number before clpool_open), the others on fork workers. Integer kernels,
  * so that the results must equal root's one-pool map bit for bit; every
- * rank must have run items. Skipped where rank 1 has no OpenCL device.
+ * rank must have run items. Then clpool_local on every rank (all on
+ * OpenCL, the fork backend having no __local): a kernel with
+ * reqd_work_group_size(256) sums its group in local memory, which is right
+ * only if every chunk holds whole groups. Skipped where OpenCL is missing.
  */
 #include "mpi_harness.h"
 
@@ -91,11 +94,69 @@ static int case_mixed(void)
     return 0;
 }
 
+static const char local_source[] =
+    "__kernel __attribute__((reqd_work_group_size(256, 1, 1)))\n"
+    "void groupsum(__global const uint *in, __global uint *out, __local uint *tmp)\n"
+    "{\n"
+    "    const size_t i = get_global_id(0), l = get_local_id(0);\n"
+    "    tmp[l] = in[i];\n"
+    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "    uint s = 0;\n"
+    "    for (size_t j = 0; j < 256; j++)\n"
+    "        s += tmp[j];\n"
+    "    out[i] = s + (uint)(i / 256);\n"
+    "}\n";
+
+static int case_local(void)
+{
+    int me = mpi_rank();
+    setenv("CLPOOL_BACKEND", "opencl", 1);
+    clpool_config cfg;
+    clpool_config_init(&cfg);
+    clpool *pool = test_try_open(&cfg);
+    mpi_skip_if_any(pool == NULL, "no OpenCL device");
+    clpool_program *prog = NULL;
+    clpool_kernel *k = NULL;
+    ASSERT_OK(pool, clpool_program_source(pool, local_source, NULL, &prog));
+    ASSERT_OK(pool, clpool_kernel_get(prog, "groupsum", &k));
+    const size_t n = 256 * 1000;
+    uint32_t *in = NULL, *out = NULL;
+    if (me == 0) {
+        in = malloc(n * sizeof *in);
+        out = malloc(n * sizeof *out);
+        ASSERT(in != NULL && out != NULL);
+        for (size_t i = 0; i < n; i++)
+            in[i] = (uint32_t)(i % 1013);
+    }
+    clpool_arg args[] = {clpool_in(in, 4), clpool_out(out, 4),
+                         clpool_local(256 * sizeof(uint32_t))};
+    int st = clpool_mpi_map(k, MPI_COMM_WORLD, 0, n, args, 3);
+    if (st != CLPOOL_OK)
+        fprintf(stderr, "rank %d: %s\n", me, clpool_errmsg(pool));
+    mpi_assert_same(st);
+    ASSERT_OK(pool, st);
+    if (me == 0)
+        for (size_t g = 0; g < n / 256; g++) {
+            uint32_t sum = 0;
+            for (size_t j = 0; j < 256; j++)
+                sum += in[g * 256 + j];
+            for (size_t j = 0; j < 256; j++)
+                if (out[g * 256 + j] != sum + (uint32_t)g)
+                    FAIL_("groupsum: out[%zu] = %u, want %u", g * 256 + j, out[g * 256 + j],
+                          sum + (uint32_t)g);
+        }
+    free(in);
+    free(out);
+    clpool_close(pool);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "--rank") == 0) {
         mpi_rank_init(&argc, &argv);
-        int rc = strcmp(argv[2], "mixed") == 0 ? case_mixed() : 1;
+        int rc = strcmp(argv[2], "mixed") == 0 ? case_mixed()
+                 : strcmp(argv[2], "local") == 0 ? case_local() : 1;
         mpi_rank_finalize();
         return rc;
     }
@@ -104,5 +165,8 @@ int main(int argc, char **argv)
     MPI_EXPECT_RUN(st2);
     int st3 = mpi_run_env(argv[0], 3, "mixed", NULL);
     MPI_EXPECT_RUN(st3);
+    const char *fixed[] = {"CLPOOL_MPI_CHUNK=1024", NULL};
+    MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "local", NULL));
+    MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "local", fixed));
     return st2 == TEST_SKIP && st3 == TEST_SKIP ? TEST_SKIP : 0;
 }
