@@ -1,7 +1,9 @@
 /*
  * clpool-mpi-bench: one map over every rank of MPI_COMM_WORLD against the
  * same map on one rank (root's pool alone, the other ranks idle), in
- * alternated runs; prints the medians, the parallel efficiency T1 / (P TP),
+ * alternated runs (and against root alone taking the map's one chunk while
+ * the others wait in the call); prints the medians, the parallel
+ * efficiency T1 / (P TP),
  * and per rank the items and chunks it took and its throughput. Run it under
  * mpirun:
  *
@@ -109,8 +111,12 @@ typedef struct work {
 /* One timed map on comm (all of it or root alone). */
 static double run(work *w, MPI_Comm comm, clpool *pool, clpool_mpi_stats *stats)
 {
+    /* Outputs start as garbage, so that the comparison of 1 and P ranks
+     * sees a chunk that was not written. */
     if (w->in_copy != NULL && rank == 0)
         memcpy(w->inout, w->in_copy, w->out_bytes);
+    else if (rank == 0)
+        memset(w->out, 0xa5, w->out_bytes);
     quiet_barrier(comm);
     double t = now();
     int st = clpool_mpi_map(w->k, comm, 0, w->n, w->args, w->nargs);
@@ -247,11 +253,14 @@ int main(int argc, char **argv)
     MPI_Comm alone;
     MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &alone);
     double *t1 = calloc((size_t)reps, sizeof *t1), *tp = calloc((size_t)reps, sizeof *tp);
+    double *t1w = calloc((size_t)reps, sizeof *t1w);
+    const char *user_chunk = getenv("CLPOOL_MPI_CHUNK");
+    char *user_chunk_copy = user_chunk != NULL ? strdup(user_chunk) : NULL;
     void *ref = rank == 0 ? malloc(w.out_bytes) : NULL;
     unsigned long long *items = calloc((size_t)size, sizeof *items);
     unsigned long long *chunks = calloc((size_t)size, sizeof *chunks);
     double *busy = calloc((size_t)size, sizeof *busy);
-    if (t1 == NULL || tp == NULL || items == NULL || chunks == NULL || busy == NULL ||
+    if (t1 == NULL || tp == NULL || t1w == NULL || items == NULL || chunks == NULL || busy == NULL ||
         (rank == 0 && ref == NULL))
         die("calloc", CLPOOL_ENOMEM, pool);
     clpool_mpi_stats s;
@@ -294,6 +303,21 @@ int main(int argc, char **argv)
             t1[r] = run(&w, alone, pool, &s);
         if (rank == 0 && r == 0)
             memcpy(ref, w.out, w.out_bytes);
+        /* Root alone again, but as one chunk of a map over every rank: the
+         * others wait inside the call, as they do between their chunks. On
+         * a shared machine the two baselines differ; both are printed. */
+        if (rank == 0) {
+            char all[32];
+            snprintf(all, sizeof all, "%zu", w.n > 0 ? w.n : 1);
+            setenv("CLPOOL_MPI_CHUNK", all, 1);
+        }
+        t1w[r] = run(&w, MPI_COMM_WORLD, pool, &s);
+        if (rank == 0) {
+            if (user_chunk_copy != NULL)
+                setenv("CLPOOL_MPI_CHUNK", user_chunk_copy, 1);
+            else
+                unsetenv("CLPOOL_MPI_CHUNK");
+        }
         quiet_barrier(MPI_COMM_WORLD);
         tp[r] = run(&w, MPI_COMM_WORLD, pool, &s);
         if (rank == 0 && memcmp(ref, w.out, w.out_bytes) != 0) {
@@ -324,11 +348,16 @@ int main(int argc, char **argv)
         printf("  1 rank : median %.3f s  (runs:", m1);
         for (int r = 0; r < reps; r++)
             printf(" %.3f", t1[r]);
+        double m1w = median(t1w, reps);
+        printf(")\n  1 rank, the others waiting in the call: median %.3f s  (runs:", m1w);
+        for (int r = 0; r < reps; r++)
+            printf(" %.3f", t1w[r]);
         printf(")\n  %d ranks: median %.3f s  (runs:", size, mp);
         for (int r = 0; r < reps; r++)
             printf(" %.3f", tp[r]);
-        printf(")\n  speed-up %.2f, parallel efficiency %.3f (T1 / (%d * T%d))\n", m1 / mp,
-               m1 / (size * mp), size, size);
+        printf(")\n  speed-up %.2f, parallel efficiency %.3f (T1 / (%d * T%d)); against the "
+               "second baseline %.2f and %.3f\n", m1 / mp, m1 / (size * mp), size, size,
+               m1w / mp, m1w / (size * mp));
         double moved = 0;
         for (int q = 1; q < size; q++)
             moved += (double)items[q] / reps * (double)w.item_bytes;
@@ -341,6 +370,14 @@ int main(int argc, char **argv)
                    busy[q] / reps, busy[q] > 0 ? (double)items[q] / busy[q] : 0.0);
     }
 out:
+    free(t1);
+    free(t1w);
+    free(tp);
+    free(user_chunk_copy);
+    free(ref);
+    free(items);
+    free(chunks);
+    free(busy);
     if (alone != MPI_COMM_NULL)
         MPI_Comm_free(&alone);
     clpool_close(pool);
