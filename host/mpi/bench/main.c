@@ -108,6 +108,17 @@ typedef struct work {
     size_t item_bytes;  /* host-array bytes per item, in and out */
 } work;
 
+/* CPU seconds of the calling thread: at root, the thread that serves the
+ * other ranks (its own chunks run on a thread of the call's). */
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double last_cpu; /* the calling thread's CPU seconds in the last run */
+
 /* One timed map on comm (all of it or root alone). */
 static double run(work *w, MPI_Comm comm, clpool *pool, clpool_mpi_stats *stats)
 {
@@ -118,9 +129,10 @@ static double run(work *w, MPI_Comm comm, clpool *pool, clpool_mpi_stats *stats)
     else if (rank == 0)
         memset(w->out, 0xa5, w->out_bytes);
     quiet_barrier(comm);
-    double t = now();
+    double t = now(), cpu = thread_cpu();
     int st = clpool_mpi_map(w->k, comm, 0, w->n, w->args, w->nargs);
     double took = now() - t;
+    last_cpu = thread_cpu() - cpu;
     if (st != CLPOOL_OK)
         die(w->name, st, pool);
     clpool_mpi_last_stats(stats);
@@ -268,12 +280,13 @@ int main(int argc, char **argv)
     if (chunkcost) {
         /* Per-chunk cost: the same map in chunks of 256 items and in one
          * chunk per rank; the difference over the extra chunks a rank ran. */
-        double small[64], big[64];
+        double small[64], big[64], cpu_small[64];
         unsigned long long nsmall = 0, nbig = 0;
         for (int r = 0; r < reps && r < 64; r++) {
             if (rank == 0)
                 setenv("CLPOOL_MPI_CHUNK", "256", 1);
             small[r] = run(&w, MPI_COMM_WORLD, pool, &s);
+            cpu_small[r] = last_cpu;
             unsigned long long c = s.chunks;
             MPI_Allreduce(&c, &nsmall, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
             if (rank == 0) {
@@ -294,6 +307,8 @@ int main(int argc, char **argv)
             printf("  one chunk per rank:  %llu chunks, median %.4f s\n", nbig, mb);
             printf("  per-chunk cost: %.1f us (a message each way, the chunk's map call, "
                    "the hand-out; per rank, the ranks running at once)\n", per * 1e6);
+            printf("  root's serving thread: %.1f us of CPU per chunk handed out\n",
+                   median(cpu_small, m) / (double)nsmall * 1e6);
         }
         goto out;
     }
