@@ -180,7 +180,10 @@ int main(int argc, char **argv)
     mpi_cmd_add(&c, "exec");
     mpi_cmd_add(&c, ns_a);
     mpi_cmd_add(&c, mpi_exec());
-    const char *opts[] = {"--hostfile", hosts, "-n", "2", "--mca", "plm_rsh_agent", agent,
+    /* Both hosts are this machine: bound to their first core, both ranks
+     * would share core 0. */
+    const char *opts[] = {"--hostfile", hosts, "-n", "2", "--bind-to", "none", "--mca",
+                          "plm_rsh_agent", agent,
                           "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", subnet,
                           "--mca", "oob_tcp_if_include", subnet, argv[0], "--rank", "netns"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)

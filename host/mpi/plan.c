@@ -1,9 +1,12 @@
 /* Chunk sizes. The per-chunk cost (a message each way, a map call on the
  * rank's pool) was measured at well under 1 ms (README, "Many machines"), so
  * a chunk of about TARGET_S of work costs ~1% of it; near the end chunks
- * shrink (guided self-scheduling: at most the remaining items over twice
- * the ranks) so that the ranks finish together, but not below FLOOR_S of
- * work. A rank's speed is measured on its own chunks: a GPU rank gets
+ * shrink (guided self-scheduling: at most the remaining items over 2 x the
+ * ranks x the chunks each holds, since a rank's second chunk is given while
+ * its first runs) so that the ranks finish together, but not below FLOOR_S
+ * of work. Items differ in cost (Mandelbrot's rows by 100x), so a rate
+ * measured on cheap items overestimates the next chunk's; the guided cap is
+ * what bounds the imbalance at the end. A rank's speed is measured on its own chunks: a GPU rank gets
  * bigger ones. */
 #include "mpi_internal.h"
 
@@ -57,7 +60,7 @@ size_t cmpi__plan_next(const cmpi__plan *p, double rate, size_t next, size_t n, 
         s = p->fixed;
     } else {
         s = rate > 0 ? (size_t)(rate * TARGET_S) : p->first;
-        size_t guided = remaining / (2 * (size_t)size);
+        size_t guided = remaining / (2 * CMPI__DEPTH * (size_t)size);
         size_t floor = rate > 0 ? (size_t)(rate * FLOOR_S) : CMPI__GRANULE;
         if (s > guided)
             s = guided > floor ? guided : floor;
