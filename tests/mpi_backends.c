@@ -161,12 +161,14 @@ int main(int argc, char **argv)
         return rc;
     }
     mpi_launcher_start();
-    int st2 = mpi_run_env(argv[0], 2, "mixed", NULL);
+    const char *no_leaks = mpi_env_no_leaks();
+    const char *plain[] = {no_leaks, NULL};
+    const char *fixed[] = {no_leaks, "CLPOOL_MPI_CHUNK=1024", NULL};
+    int st2 = mpi_run_env(argv[0], 2, "mixed", plain);
     MPI_EXPECT_RUN(st2);
-    int st3 = mpi_run_env(argv[0], 3, "mixed", NULL);
+    int st3 = mpi_run_env(argv[0], 3, "mixed", plain);
     MPI_EXPECT_RUN(st3);
-    const char *fixed[] = {"CLPOOL_MPI_CHUNK=1024", NULL};
-    MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "local", NULL));
+    MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "local", plain));
     MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "local", fixed));
     return st2 == TEST_SKIP && st3 == TEST_SKIP ? TEST_SKIP : 0;
 }

@@ -189,6 +189,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         mpi_cmd_add(&c, opts[i]);
     fprintf(stderr, "mpi: 2 ranks in namespaces %s and %s over %s\n", ns_a, ns_b, subnet);
-    MPI_EXPECT_RUN(mpi_spawn(c.argv, NULL, 240));
+    const char *env[] = {mpi_env_no_leaks(), NULL};
+    MPI_EXPECT_RUN(mpi_spawn(c.argv, env, 240));
     return 0;
 }
