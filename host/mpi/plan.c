@@ -1,5 +1,5 @@
 /* Chunk sizes. The per-chunk cost (a message each way, a map call on the
- * rank's pool) was measured at well under 1 ms (README, "Many machines"), so
+ * rank's pool) was measured at 0.4 ms (shared memory) and 0.8 ms (TCP) (README, "Many machines"), so
  * a chunk of about TARGET_S of work costs ~1% of it; near the end chunks
  * shrink (guided self-scheduling: at most the remaining items over 2 x the
  * ranks x the chunks each holds, since a rank's second chunk is given while
