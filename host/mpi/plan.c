@@ -1,13 +1,14 @@
 /* Chunk sizes. The per-chunk cost (a message each way, a map call on the
- * rank's pool) was measured at 0.4 ms (shared memory) and 0.8 ms (TCP) (README, "Many machines"), so
- * a chunk of about TARGET_S of work costs ~1% of it; near the end chunks
- * shrink (guided self-scheduling: at most the remaining items over 2 x the
- * ranks x the chunks each holds, since a rank's second chunk is given while
- * its first runs) so that the ranks finish together, but not below FLOOR_S
- * of work. Items differ in cost (Mandelbrot's rows by 100x), so a rate
- * measured on cheap items overestimates the next chunk's; the guided cap is
- * what bounds the imbalance at the end. A rank's speed is measured on its own chunks: a GPU rank gets
- * bigger ones. */
+ * rank's pool) was measured at 0.4 ms over shared memory and 0.8 ms over
+ * TCP (README, "Many machines"), so a chunk of about TARGET_S of work costs
+ * 1-2% of it, and with two chunks in flight per rank most of that is hidden.
+ * Near the end chunks shrink (guided self-scheduling: at most the remaining
+ * items over 2 x the ranks x the chunks each holds, since a rank's second
+ * chunk is given while its first runs) so that the ranks finish together,
+ * but not below FLOOR_S of work. A rank's speed is measured on its own
+ * chunks, so a GPU rank gets bigger ones; items differ in cost (Mandelbrot's
+ * rows by 100x), so a rate measured on cheap items overestimates the next
+ * chunk's, and the guided cap is what bounds the imbalance at the end. */
 #include "mpi_internal.h"
 
 #include <stdlib.h>
