@@ -7,6 +7,8 @@
 
 static void run_chunk(cmpi__compute *cp, cmpi__chunk *ch)
 {
+    if (ch->status != CLPOOL_OK)
+        return; /* it failed before it could run; it only keeps its place */
     clpool_range r;
     memset(&r, 0, sizeof r);
     r.dims = 1;

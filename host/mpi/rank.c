@@ -14,6 +14,7 @@ typedef struct rank_state {
     cmpi__compute cp;
     cmpi__chunk *chunks, *tail; /* in the order root sent them */
     char scratch[64];           /* where a chunk's input goes when it has no memory */
+    int compute_ok;             /* the compute thread started */
 } rank_state;
 
 static void append(rank_state *s, cmpi__chunk *ch)
@@ -124,26 +125,32 @@ static int advance(rank_state *s)
         send_result(s, ch);
         progress = 1;
     }
+    /* Chunks go to the compute thread strictly in the order root sent them,
+     * even when a later one's input is in first (a small message overtakes a
+     * large one still arriving): their outputs must go back in that order,
+     * for root's receives match them in the order it posted them. A chunk
+     * that cannot run goes through the queue too, and comes back unrun. */
+    int in_order = 1;
     cmpi__chunk **link = &s->chunks, *prev = NULL;
     while (*link != NULL) {
         ch = *link;
         int all = 0;
         if (ch->state != RUNNING)
             cmpi__test_all(c, ch->reqs, ch->nreqs, &all);
-        if (ch->state == RECEIVING && all) {
+        if (ch->state == RECEIVING && all && in_order) {
             progress = 1;
             if (ch->status == CLPOOL_OK && cmpi__chunk_args(c, ch) != CLPOOL_OK) {
                 ch->status = CLPOOL_ENOMEM;
                 snprintf(ch->msg, sizeof ch->msg, "clpool_mpi_map: out of memory");
             }
-            if (ch->status == CLPOOL_OK) {
+            ch->nreqs = 0;
+            if (s->compute_ok) {
                 ch->state = RUNNING;
-                ch->nreqs = 0;
                 cmpi__compute_push(&s->cp, ch);
-                /* The compute thread owns it now; it comes back through take.
-                 * It stays on the list, so the order of sends holds. */
+                /* The compute thread owns it now; it comes back through
+                 * take. It stays on the list until its results are sent. */
             } else {
-                send_result(s, ch);
+                send_result(s, ch); /* failed: this rank has no thread to run it */
             }
         } else if (ch->state == SENDING && all) {
             *link = ch->next;
@@ -153,6 +160,8 @@ static int advance(rank_state *s)
             progress = 1;
             continue;
         }
+        if (ch->state == RECEIVING)
+            in_order = 0;
         prev = ch;
         link = &ch->next;
     }
@@ -188,6 +197,7 @@ static void chunks_run(cmpi__call *c)
     cmpi__report fin;
     MPI_Request areq = MPI_REQUEST_NULL, freq = MPI_REQUEST_NULL;
     int compute_ok = cmpi__compute_start(&s.cp, c->k, c->nargs) == CLPOOL_OK;
+    s.compute_ok = compute_ok;
     if (!compute_ok)
         cmpi__fail(c, CLPOOL_ENOMEM, c->rank, "clpool_mpi_map: cannot start a thread");
     int rc = MPI_Irecv(&fin, (int)sizeof fin, MPI_BYTE, c->root, cmpi__tag(c, CMPI__TAG_FINAL),
