@@ -3,10 +3,10 @@
  * on OpenCL (PoCL's CPU device here, CLPOOL_BACKEND=opencl set from the rank
  * number before clpool_open), the others on fork workers. Integer kernels,
  * so that the results must equal root's one-pool map bit for bit; every
- * rank must have run items. Then clpool_local on every rank (all on
- * OpenCL, the fork backend having no __local): a kernel with
- * reqd_work_group_size(256) sums its group in local memory, which is right
- * only if every chunk holds whole groups. Skipped where OpenCL is missing.
+ * rank must have run items. Then clpool_local on every rank, all on
+ * OpenCL and all on fork: a kernel with reqd_work_group_size(256) sums its
+ * group in local memory, which is right only if every chunk holds whole
+ * groups. The OpenCL cases skip where OpenCL is missing.
  */
 #include "mpi_harness.h"
 
@@ -107,14 +107,15 @@ static const char local_source[] =
     "    out[i] = s + (uint)(i / 256);\n"
     "}\n";
 
-static int case_local(void)
+static int case_local(const char *backend)
 {
     int me = mpi_rank();
-    setenv("CLPOOL_BACKEND", "opencl", 1);
+    setenv("CLPOOL_BACKEND", backend, 1);
     clpool_config cfg;
     clpool_config_init(&cfg);
+    cfg.workers = 1;
     clpool *pool = test_try_open(&cfg);
-    mpi_skip_if_any(pool == NULL, "no OpenCL device");
+    mpi_skip_if_any(pool == NULL, "no device for the backend");
     clpool_program *prog = NULL;
     clpool_kernel *k = NULL;
     ASSERT_OK(pool, clpool_program_source(pool, local_source, NULL, &prog));
@@ -156,7 +157,9 @@ int main(int argc, char **argv)
     if (argc >= 3 && strcmp(argv[1], "--rank") == 0) {
         mpi_rank_init(&argc, &argv);
         int rc = strcmp(argv[2], "mixed") == 0 ? case_mixed()
-                 : strcmp(argv[2], "local") == 0 ? case_local() : 1;
+                 : strcmp(argv[2], "local") == 0      ? case_local("opencl")
+                 : strcmp(argv[2], "local_fork") == 0 ? case_local("fork")
+                                                      : 1;
         mpi_rank_finalize();
         return rc;
     }
@@ -170,5 +173,7 @@ int main(int argc, char **argv)
     MPI_EXPECT_RUN(st3);
     MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "local", plain));
     MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "local", fixed));
+    MPI_EXPECT_RUN(mpi_run_env(argv[0], 3, "local_fork", plain));
+    MPI_EXPECT_RUN(mpi_run_env(argv[0], 2, "local_fork", fixed));
     return st2 == TEST_SKIP && st3 == TEST_SKIP ? TEST_SKIP : 0;
 }
