@@ -486,6 +486,17 @@ CLPOOL_EXTERN size_t clpool_kernel_nparams(const clpool_kernel *k);
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_kernel_param(const clpool_kernel *k, size_t i,
                                                         clpool_param_info *out);
 
+/* ------------------------------------- for libraries on the public API
+ * (libclpool_mpi uses these; a layer of one's own over clpool may too) */
+
+/* The pool k belongs to (NULL for a NULL k). Owned as the pool is. */
+CLPOOL_EXTERN clpool *clpool_kernel_pool(const clpool_kernel *k);
+/* Makes msg (copied; NULL means "") the message of the last failure on pool,
+ * as clpool_errmsg(pool) will return it, and returns status, so that a
+ * layer's error paths read `return clpool_set_errmsg(pool, st, msg);`.
+ * CLPOOL_EINVAL for a NULL pool. */
+CLPOOL_EXTERN int clpool_set_errmsg(clpool *pool, int status, const char *msg);
+
 #ifdef __cplusplus
 }
 #endif
