@@ -18,7 +18,7 @@ void clpool__find_bodies(const char *src, const clpool__kernel_sig *sigs, size_t
     clpool__scan s;
     clpool__tok t;
     clpool__scan_init(&s, src);
-    size_t depth = 0, last_semicolon = 0;
+    size_t depth = 0, last_semicolon = 0, next_sig = 0;
     const clpool__kernel_sig *pending = NULL; /* the kernel whose '{' comes next */
     clpool__body *open_body = NULL;           /* the body we are in at depth > 0 */
 
@@ -32,11 +32,11 @@ void clpool__find_bodies(const char *src, const clpool__kernel_sig *sigs, size_t
             if (depth == 0) {
                 /* The body belongs to the last kernel whose ')' is before
                  * this '{' with no ';' between (that would be a prototype). */
-                pending = NULL;
-                for (size_t i = 0; i < n; i++)
-                    if (sigs[i].close_paren < t.start &&
-                        (pending == NULL || sigs[i].close_paren > pending->close_paren))
-                        pending = &sigs[i];
+                /* sigs are in source order: the braces' offsets only grow,
+                 * so one pass over them finds each. */
+                while (next_sig < n && sigs[next_sig].close_paren < t.start)
+                    next_sig++;
+                pending = next_sig > 0 ? &sigs[next_sig - 1] : NULL;
                 open_body = NULL;
                 if (pending != NULL && pending->close_paren > last_semicolon &&
                     bodies[pending - sigs].close == 0) {

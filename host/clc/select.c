@@ -50,6 +50,11 @@ typedef struct name {
     size_t tok, def;
 } name;
 
+struct kernel_name {
+    const char *name;
+    size_t k; /* index in prog->sigs */
+};
+
 typedef struct model {
     const clpool_program *prog;
     const char *src;
@@ -66,6 +71,7 @@ typedef struct model {
     size_t mask;
     size_t *conds; /* the last token of each conditional directive */
     size_t nconds, capconds;
+    struct kernel_name *kernels_by_name; /* prog->sigs sorted by name (sig_named) */
     int vectors_ok;
     int lost; /* out of memory */
 } model;
@@ -106,6 +112,66 @@ static int same_text(const model *m, size_t a, size_t b)
 static int text_is(const model *m, size_t i, const char *s, size_t len)
 {
     return m->toks[i].len == len && memcmp(m->src + m->toks[i].start, s, len) == 0;
+}
+
+/* Kernel lookups that keep the scan n log n in the number of kernels:
+ * prog->sigs are in source order (name_offset increasing), and
+ * kernels_by_name sorts them by name. */
+static int cmp_kernel_names(const void *a, const void *b)
+{
+    const struct kernel_name *x = a, *y = b;
+    return strcmp(x->name, y->name);
+}
+
+static int index_kernels(model *m)
+{
+    size_t n = m->prog->nsigs;
+    m->kernels_by_name = malloc((n != 0 ? n : 1) * sizeof *m->kernels_by_name);
+    if (m->kernels_by_name == NULL)
+        return -1;
+    for (size_t k = 0; k < n; k++)
+        m->kernels_by_name[k] = (struct kernel_name){m->prog->sigs[k].name, k};
+    if (n > 1)
+        qsort(m->kernels_by_name, n, sizeof *m->kernels_by_name, cmp_kernel_names);
+    return 0;
+}
+
+/* The index of the kernel named as token i reads, or NONE. */
+static size_t sig_named(const model *m, size_t i)
+{
+    const char *w = m->src + m->toks[i].start;
+    size_t len = m->toks[i].len, lo = 0, hi = m->prog->nsigs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, k = m->kernels_by_name[mid].k;
+        const char *text = m->kernels_by_name[mid].name;
+        int c = strncmp(text, w, len);
+        if (c == 0 && text[len] != '\0')
+            c = 1;
+        if (c == 0)
+            return k;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NONE;
+}
+
+/* The kernel whose name the parser found at byte offset, or NULL. */
+static const clpool__kernel_sig *sig_at(const model *m, size_t offset)
+{
+    size_t lo = 0, hi = m->prog->nsigs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        size_t at = m->prog->sigs[mid].name_offset;
+        if (at == offset)
+            return &m->prog->sigs[mid];
+        if (at < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 static size_t add_def(model *m, def d)
@@ -391,14 +457,11 @@ static void events(model *m)
         }
         /* A kernel's parameters the caller cannot pass refuse it too, after
          * whatever its tokens refuse it for. */
-        for (size_t k = 0; dp->kind == DEF_FUNC && dp->name != NONE && k < m->prog->nsigs; k++) {
-            const clpool__kernel_sig *sig = &m->prog->sigs[k];
-            if (sig->name_offset != m->toks[dp->name].start)
-                continue;
-            for (size_t p = 0; p < sig->nparams; p++)
-                if (sig->params[p].kind == CLPOOL__PARAM_OTHER)
-                    add_event(m, (event){EV_PARAM, dp->name, NULL, p});
-        }
+        const clpool__kernel_sig *sig =
+            dp->kind == DEF_FUNC && dp->name != NONE ? sig_at(m, m->toks[dp->name].start) : NULL;
+        for (size_t p = 0; sig != NULL && p < sig->nparams; p++)
+            if (sig->params[p].kind == CLPOOL__PARAM_OTHER)
+                add_event(m, (event){EV_PARAM, dp->name, NULL, p});
         dp->nev = m->nevs - dp->ev0;
     }
 }
@@ -616,7 +679,6 @@ static int line_fixes(const model *m, clpool__native_facts *f, size_t *cap)
  * the item: the caller must then set the file-scope copies for it. */
 static int helpers_use_gid(const model *m)
 {
-    const clpool_program *prog = m->prog;
     /* Macros, in order: one that expands another that asks, asks. */
     unsigned char *asks = calloc(m->ndefs != 0 ? m->ndefs : 1, 1);
     if (asks == NULL)
@@ -639,9 +701,8 @@ static int helpers_use_gid(const model *m)
                     depth--;
                 if (t->kind != CLPOOL__TOK_IDENT || (!macro && depth == 0))
                     continue;
-                int a = clpool__asks_for_gid(m->src + t->start, t->len);
-                for (size_t k = 0; k < prog->nsigs && !a; k++)
-                    a = text_is(m, i, prog->sigs[k].name, strlen(prog->sigs[k].name));
+                int a = clpool__asks_for_gid(m->src + t->start, t->len) ||
+                        sig_named(m, i) != NONE;
                 for (size_t k = name_after(m, NONE, i); k != NONE && !a; k = name_after(m, k, i))
                     a = asks[m->names[k].def] && m->defs[m->names[k].def].kind == DEF_MACRO;
                 asks[d] = (unsigned char)a;
@@ -711,37 +772,52 @@ static int results_(model *m, clpool__native_facts *f, unsigned *lines)
                 return CLPOOL_ENOMEM;
         }
     }
-    for (size_t k = 0; k < prog->nsigs; k++) {
-        const clpool__kernel_sig *sig = &prog->sigs[k];
-        size_t len = strlen(sig->name);
-        int built = 0, refused = 0, skipped = 0;
-        unsigned skipped_line = 0;
-        for (size_t d = 0; d < m->ndefs; d++) {
-            def *dp = &m->defs[d];
-            if (dp->kind != DEF_FUNC || !dp->kernel || dp->name == NONE ||
-                !text_is(m, dp->name, sig->name, len))
-                continue;
-            if (m->skip[dp->name]) {
-                /* In a branch known not to be compiled. */
-                if (!skipped)
-                    skipped_line = m->toks[dp->name].line;
-                skipped = 1;
-            } else if (dp->refused) {
-                refused = 1;
-                if (f->refused[k] == NULL && (f->refused[k] = message(m, sig->name, d, &dp->why)) == NULL)
-                    return CLPOOL_ENOMEM;
-            } else if (dp->close != NONE) {
-                built = 1;
-                if (add_site(m, f, &capsites, k, dp->close) != 0)
-                    return CLPOOL_ENOMEM;
-            }
-        }
-        f->has_caller[k] = (unsigned char)built;
-        f->refused_always[k] = built ? CLPOOL__KERNEL_MAYBE
-                             : refused ? CLPOOL__KERNEL_REFUSED
-                             : skipped ? CLPOOL__KERNEL_LEFT_OUT : CLPOOL__KERNEL_MAYBE;
-        lines[k] = skipped_line;
+    /* Each kernel definition, in source order, adds to its kernel's state. */
+    unsigned char *built = calloc(nk, 1), *refused = calloc(nk, 1), *skipped = calloc(nk, 1);
+    if (built == NULL || refused == NULL || skipped == NULL) {
+        free(built);
+        free(refused);
+        free(skipped);
+        return CLPOOL_ENOMEM;
     }
+    int status = CLPOOL_OK;
+    for (size_t d = 0; d < m->ndefs && status == CLPOOL_OK; d++) {
+        def *dp = &m->defs[d];
+        if (dp->kind != DEF_FUNC || !dp->kernel || dp->name == NONE)
+            continue;
+        size_t k = sig_named(m, dp->name);
+        if (k == NONE)
+            continue;
+        if (m->skip[dp->name]) {
+            /* In a branch known not to be compiled. */
+            if (!skipped[k])
+                lines[k] = m->toks[dp->name].line;
+            skipped[k] = 1;
+        } else if (dp->refused) {
+            refused[k] = 1;
+            if (f->refused[k] == NULL &&
+                (f->refused[k] = message(m, prog->sigs[k].name, d, &dp->why)) == NULL)
+                status = CLPOOL_ENOMEM;
+        } else if (dp->close != NONE) {
+            built[k] = 1;
+            if (add_site(m, f, &capsites, k, dp->close) != 0)
+                status = CLPOOL_ENOMEM;
+        }
+    }
+    for (size_t k = 0; k < prog->nsigs; k++) {
+        f->has_caller[k] = built[k];
+        f->refused_always[k] = built[k]     ? CLPOOL__KERNEL_MAYBE
+                               : refused[k] ? CLPOOL__KERNEL_REFUSED
+                               : skipped[k] ? CLPOOL__KERNEL_LEFT_OUT
+                                            : CLPOOL__KERNEL_MAYBE;
+        if (!skipped[k])
+            lines[k] = 0;
+    }
+    free(built);
+    free(refused);
+    free(skipped);
+    if (status != CLPOOL_OK)
+        return status;
     /* The kernels left out, with the list of the others (as a kernel the
      * program lacks is told). */
     for (size_t k = 0; k < prog->nsigs; k++) {
@@ -782,7 +858,7 @@ int clpool__native_select(const clpool_program *prog, int vectors_ok, clpool__na
         goto free_model;
     directives(&m);
     definitions(&m);
-    if (m.lost || index_names(&m) != 0)
+    if (m.lost || index_names(&m) != 0 || index_kernels(&m) != 0)
         goto free_model;
     events(&m);
     if (m.lost)
@@ -803,5 +879,6 @@ free_model:
     free(m.conds);
     free(m.head);
     free(m.next);
+    free(m.kernels_by_name);
     return status;
 }
