@@ -78,7 +78,8 @@ static void table_cells(const bench_row *r, char cells[NCOLS][96])
     fixed(cells[COL_SECONDS], 96, "%.4g", r->seconds);
     fixed(cells[COL_MIN], 96, "%.4g", r->min_seconds);
     fixed(cells[COL_MAX], 96, "%.4g", r->max_seconds);
-    fixed(cells[COL_SPREAD], 96, "%.1f%%", r->spread * 100.0);
+    /* 0.4% or 12%: a tenth of a percent matters only for steady rows. */
+    fixed(cells[COL_SPREAD], 96, r->spread < 0.1 ? "%.1f%%" : "%.0f%%", r->spread * 100.0);
     bench_format_si(cells[COL_ITEMS], 96, r->items_per_second);
     fixed(cells[COL_GBS], 96, "%.2f", r->gbytes_per_second);
     fixed(cells[COL_GFLOPS], 96, "%.2f", r->gflops);
