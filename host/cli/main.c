@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void on_signal(int sig)
 {
@@ -179,6 +180,13 @@ int main(int argc, char **argv)
     if (bench_options_parse(argc, argv, &o, &code) != 0)
         return code;
     catch_signals();
+    /* Every row would fail the same way: say it once. */
+    struct stat st;
+    if (!o.list && (stat(o.kernels_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "clpool-bench: no kernels directory %s (%s)\n", o.kernels_dir,
+                o.kernels_why);
+        return BENCH_EXIT_UNVERIFIED;
+    }
 
     char tmp_root[4096];
     if (bench_mkdtemp(NULL, "clpool-bench-", tmp_root, sizeof tmp_root) != 0) {

@@ -12,6 +12,7 @@
 
 #define MAX_SERIES 12
 #define MAX_GROUPS 32
+#define NAME_LEN 160 /* a series: backend, device, mode */
 
 #define LEFT 78      /* room for the axis labels */
 #define RIGHT 20
@@ -58,14 +59,14 @@ static void series_name(const bench_row *r, char *out, size_t len)
 }
 
 /* Index of name in list[0..*n), appended if new; -1 when the list is full. */
-static int index_of(char list[][128], size_t *n, size_t max, const char *name)
+static int index_of(char list[][NAME_LEN], size_t *n, size_t max, const char *name)
 {
     for (size_t i = 0; i < *n; i++)
         if (strcmp(list[i], name) == 0)
             return (int)i;
     if (*n == max)
         return -1;
-    bench_copy(list[*n], 128, name);
+    bench_copy(list[*n], NAME_LEN, name);
     return (int)(*n)++;
 }
 
@@ -76,10 +77,10 @@ static int usable(const bench_row *r)
 
 int bench_svg_write(const char *path, const bench_env *env, bench_row *const *rows, size_t n)
 {
-    char series[MAX_SERIES][128], groups[MAX_GROUPS][128];
+    char series[MAX_SERIES][NAME_LEN], groups[MAX_GROUPS][NAME_LEN];
     size_t nseries = 0, ngroups = 0;
     double lo = INFINITY, hi = -INFINITY;
-    char name[128];
+    char name[NAME_LEN];
     for (size_t i = 0; i < n; i++) {
         if (!usable(rows[i]))
             continue;
