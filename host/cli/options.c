@@ -128,7 +128,8 @@ static void print_help(const bench_options *o)
         "\n"
         "Exit status:\n"
         "  0  every row ran and was verified\n"
-        "  1  a row failed verification, or a backend that opened could not run a row\n"
+        "  1  a row failed verification, a backend that opened could not run a row,\n"
+        "     the kernels directory is missing, or the --svg file could not be written\n"
         "  2  usage error\n"
         "  3  no backend could run\n",
         o->kernels_dir, o->kernels_why, CLPOOL_BIN_TO_KERNELS);
