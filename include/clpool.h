@@ -201,7 +201,11 @@ typedef enum clpool_arg_kind {
     CLPOOL_ARG_IN,     /* a host array, copied to the device before the map */
     CLPOOL_ARG_OUT,    /* a host array, copied back after the map */
     CLPOOL_ARG_INOUT,  /* both */
-    CLPOOL_ARG_SCALAR  /* a by-value parameter */
+    CLPOOL_ARG_SCALAR, /* a by-value parameter */
+    CLPOOL_ARG_LOCAL,  /* a __local pointer parameter: size bytes per work-group */
+    CLPOOL_ARG_ARRAY_IN,    /* a whole host array of size bytes, copied in */
+    CLPOOL_ARG_ARRAY_OUT,   /* a whole host array of size bytes, copied back */
+    CLPOOL_ARG_ARRAY_INOUT  /* both */
 } clpool_arg_kind;
 
 /*
@@ -225,6 +229,8 @@ typedef struct clpool_arg {
         double f64;
     } value;                /* the typed scalar constructors store here */
 } clpool_arg;
+/* (For whole arrays and clpool_local, size is the array's or the work-group's
+ * byte count.) */
 
 CLPOOL_EXTERN clpool_arg clpool_buf(clpool_buffer *buf);               /* a __global pointer parameter */
 CLPOOL_EXTERN clpool_arg clpool_in(const void *host, size_t elem_size);   /* host array, elementwise, read */
@@ -239,6 +245,42 @@ CLPOOL_EXTERN clpool_arg clpool_f64(double v);
 /* Any other by-value parameter (a struct, a vector type). The bytes are read
  * during clpool_map / clpool_map_async and need not outlive the call. */
 CLPOOL_EXTERN clpool_arg clpool_scalar(const void *bytes, size_t size);
+
+/*
+ * A __local pointer parameter: bytes of local memory for each work-group,
+ * shared by the group's items. bytes must be more than 0 and at most the
+ * device's local memory (CLPOOL_EINVAL names the limit). Giving it to a
+ * parameter that is not __local, or anything else to a __local parameter,
+ * is CLPOOL_EARG naming the parameter.
+ */
+CLPOOL_EXTERN clpool_arg clpool_local(size_t bytes);
+
+/*
+ * Whole host arrays, for data the kernel may index anywhere: lookup tables,
+ * counters, the neighbours of a stencil. The bytes are copied to the device
+ * before the map and (out, inout) back after it, and are never chunked:
+ * every chunk of a chunked map sees the whole array. A pointer parameter
+ * given one of these must point to elements whose size divides bytes. More
+ * bytes than the device can hold in one allocation is CLPOOL_EOVERFLOW with
+ * the limit in the message. Atomics on a whole array work across the fork
+ * backend's workers (the array lives in memory they share). Arrays inside
+ * clpool_host_alloc'd memory are used in place on the fork backend.
+ */
+CLPOOL_EXTERN clpool_arg clpool_array_in(const void *host, size_t bytes);
+CLPOOL_EXTERN clpool_arg clpool_array_out(void *host, size_t bytes);
+CLPOOL_EXTERN clpool_arg clpool_array_inout(void *host, size_t bytes);
+
+/*
+ * Host memory that every backend reads and writes without a copy where it
+ * can: on the fork backend, the workers' shared arena (host arrays that lie
+ * inside it are passed in place, with no staging copy and no chunks).
+ * *out is page aligned; its contents start undefined. clpool_host_free
+ * takes the pointer clpool_host_alloc gave (NULL is allowed); memory still
+ * allocated when the pool closes is freed by clpool_close. Do not free
+ * memory that an async map in flight still uses.
+ */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_host_alloc(clpool *pool, size_t bytes, void **out);
+CLPOOL_EXTERN void clpool_host_free(clpool *pool, void *p);
 
 /* ---------------------------------------------------------------------- maps */
 
@@ -282,6 +324,68 @@ CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map(clpool_kernel *k, size_t n, const 
     clpool_map((k), (n), (const clpool_arg[]){__VA_ARGS__},                            \
                sizeof((const clpool_arg[]){__VA_ARGS__}) / sizeof(clpool_arg))
 #endif
+
+/* ------------------------------------------------------------------ ranges */
+
+#define CLPOOL_MAX_DIMS 3
+
+/*
+ * An N-D range, as OpenCL's clEnqueueNDRangeKernel takes it. Entries past
+ * dims are ignored. local all zero: clpool picks the work-group size (the
+ * kernel's reqd_work_group_size where it declares one; see
+ * clpool_map_range). offset is what get_global_offset(d) returns.
+ */
+typedef struct clpool_range {
+    unsigned dims;                  /* 1, 2 or 3 */
+    size_t global[CLPOOL_MAX_DIMS]; /* work-items in each used dimension */
+    size_t local[CLPOOL_MAX_DIMS];  /* work-group size per used dimension; all 0: clpool picks */
+    size_t offset[CLPOOL_MAX_DIMS]; /* get_global_offset(d) */
+} clpool_range;
+
+/*
+ * Runs k over an N-D range. clpool_map(k, n, ...) is the 1-D range
+ * {1, {n}, {0}, {0}}: everything said of clpool_map holds here.
+ *
+ * Host arrays (clpool_in/out/inout) hold one element per work-item: element
+ * i belongs to the item whose linear index of get_global_id(d) -
+ * get_global_offset(d), dimension 0 fastest, is i. So a kernel over
+ * {width, height} that indexes y * width + x uses host arrays of width *
+ * height elements.
+ *
+ * Checked before anything runs, each failure naming the dimension and the
+ * value: dims outside 1..3 is CLPOOL_EINVAL; a zero global size in a used
+ * dimension succeeds without running anything (as n == 0 does); a local
+ * size that is zero in some used dimensions but not all, or that does not
+ * divide the global size (OpenCL 1.2's rule), or whose product is over the
+ * device's or the kernel's work-group limit, or that differs from the
+ * kernel's reqd_work_group_size, is CLPOOL_EINVAL; sizes whose products or
+ * sums overflow a size_t are CLPOOL_EOVERFLOW.
+ *
+ * local all zero: the kernel's reqd_work_group_size if it declares one;
+ * else on OpenCL the driver chooses (the launch passes no local size); on
+ * the fork backend each group is up to 256 items of dimension 0 (then 1 in
+ * the others; get_enqueued_local_size(0) is that, and the last group of a
+ * dimension may be smaller, as OpenCL 2.0's non-uniform groups are:
+ * get_local_size(0) says its size).
+ *
+ * Chunks. A map whose host arrays exceed the chunk limit runs in chunks of
+ * whole work-groups along the outermost used dimension (whole rows of a
+ * 2-D range, whole planes of a 3-D one). Inside a chunk get_global_id is
+ * absolute on every backend; on the fork backend every work-item function
+ * keeps its whole-range value. On OpenCL, get_global_size, get_num_groups,
+ * get_global_offset and get_global_linear_id of the chunked dimension are
+ * the chunk's (OpenCL launches each chunk as its own range), and a kernel
+ * that calls get_group_id, get_num_groups or get_global_linear_id is not
+ * chunked there: it runs whole if its arrays fit one allocation.
+ */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map_range(clpool_kernel *k, const clpool_range *range,
+                                                     const clpool_arg *args, size_t nargs);
+/* clpool_map_range, started as clpool_map_async starts a map; range is
+ * copied and need not outlive the call. */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map_range_async(clpool_kernel *k,
+                                                           const clpool_range *range,
+                                                           const clpool_arg *args, size_t nargs,
+                                                           clpool_event **ev);
 
 /*
  * Starts a map and returns at once with *ev set; clpool_wait(ev) blocks until
