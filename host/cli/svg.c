@@ -96,6 +96,9 @@ int bench_svg_write(const char *path, const bench_env *env, bench_row *const *ro
 
     /* Whole decades around the data, at least two. */
     double dlo = nseries ? floor(log10(lo)) : 0.0, dhi = nseries ? ceil(log10(hi)) : 1.0;
+    /* Room above the tallest bar for its label. */
+    if (nseries && log10(hi) > dhi - 0.35)
+        dhi += 1.0;
     if (dhi - dlo < 2.0)
         dhi = dlo + 2.0;
     size_t slots = nseries ? nseries : 1;
