@@ -37,7 +37,7 @@ build="$(cd "$build" && pwd)"
 # memory); unit_native (under valgrind a spawn of a missing compiler
 # reports exit status 127 instead of the exec error the test expects).
 # (_opencl, _clang: the parts of a test that ctest runs as tests of their own.)
-regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|workers)|faults_(idle|input|timeout)|threads_(maps|async)|opencl_backend_smoke)(_opencl|_clang)?$}"
+regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|workers|workgroups_nonuniform)|faults_(idle|input|timeout)|threads_(maps|async)|opencl_backend_smoke)(_opencl|_clang)?$}"
 logs="$build/valgrind"
 rm -rf "$logs"
 mkdir -p "$logs"

@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     ASSERT_STR_CONTAINS(o.out, "\"date\": \"20");
     ASSERT_STR_CONTAINS(o.out, "\"host\": {\"cpu\": \"");
     ASSERT_STR_CONTAINS(o.out, "\"cores\": ");
-    ASSERT_STR_CONTAINS(o.out, "\"devices\": [\"fork 1 worker process\"");
+    ASSERT_STR_CONTAINS(o.out, "\"devices\": [\"fork 1 worker process");
     ASSERT_STR_CONTAINS(o.out, "\"rows\": [");
     size_t len = strlen(o.out);
     ASSERT_GE(len, 3);

@@ -1,6 +1,6 @@
 /*
- * clpool__native_build: refuse what cannot run, ask the C compiler who it
- * is, generate the C text, then take the shared object from the cache or
+ * clpool__native_build: ask the C compiler who it is, leave out the kernels
+ * it cannot run (select.h), generate the C text, then take the shared object from the cache or
  * compile it (see native.h).
  */
 #include "clc/native.h"
@@ -15,13 +15,16 @@
 
 #include "cache.h"
 #include "clc/buf.h"
+#include "clc/compiler.h"
 #include "clc/identity.h"
 #include "clc/native_files.h"
 #include "clc/native_gen.h"
 #include "clc/options.h"
 #include "clc/prelude.h"
 #include "clc/refuse.h"
+#include "clc/select.h"
 #include "clc/spawn.h"
+#include "clc/workgroup.h"
 
 #ifndef CLPOOL_VERSION
 #define CLPOOL_VERSION CLPOOL_VERSION_STRING
@@ -52,28 +55,6 @@ static const char prelude_line[] = "#line 1 \"<clpool prelude>\"\n";
 
 /* ------------------------------------------------------------- helpers */
 
-/* $CC split on blanks (no shell, no quotes), or "cc". */
-static int compiler_words(clpool *pool, clpool__argv *cc)
-{
-    const char *env = secure_getenv("CC");
-    if (env == NULL || env[strspn(env, " \t\n")] == '\0')
-        env = "cc";
-    const char *p = env;
-    while (*p != '\0') {
-        p += strspn(p, " \t\n");
-        size_t n = strcspn(p, " \t\n");
-        if (n == 0)
-            break;
-        char *w = clpool__asprintf("%.*s", (int)n, p);
-        int failed = w == NULL || clpool__argv_add(cc, w) != 0;
-        free(w);
-        if (failed)
-            return clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's name");
-        p += n;
-    }
-    return CLPOOL_OK;
-}
-
 static int add_all(clpool__argv *a, const char *const *words, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -98,8 +79,15 @@ static void describe_exit(clpool__buf *b, int wstatus)
         clpool__buf_fmt(b, "it exited with status %d", WEXITSTATUS(wstatus));
 }
 
-static int cannot_run(clpool *pool, const char *cc, int err)
+static int cannot_run(clpool *pool, const char *cc, int err, char *const argv[])
 {
+    if (err == E2BIG) {
+        char why[256];
+        clpool__spawn_too_long(argv, why, sizeof why);
+        return clpool__error(pool, CLPOOL_EBUILD,
+                             "the build options are too long for the C compiler '%s': %s", cc,
+                             why);
+    }
     if (err == ENOMEM)
         return clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler '%s'", cc);
     return clpool__error(pool, CLPOOL_EBUILD,
@@ -148,7 +136,7 @@ static int ask_compiler_identity(clpool *pool, const clpool__argv *cc, clpool__b
     int wstatus;
     int err = clpool__spawn(argv.v, macros, &wstatus);
     if (err != 0) {
-        status = cannot_run(pool, cc->v[0], err);
+        status = cannot_run(pool, cc->v[0], err, argv.v);
         goto free_argv;
     }
     if (!exited_ok(wstatus) && !(wstatus == -1 && macros->len > 0)) {
@@ -169,17 +157,87 @@ free_argv:
     return status;
 }
 
+/* Asks; returns 1 when the note names a compiler that answered. */
+static int ask_note(clpool *pool, char *buf, size_t len)
+{
+    int answered = 0;
+    clpool__argv cc = {0};
+    clpool__buf macros = {0};
+    /* Asking may fail (no compiler yet): that is for the first build to
+     * report, not for the pool's message. */
+    char *kept = clpool__error_swap(pool, NULL);
+    if (clpool__compiler_words(pool, &cc) != CLPOOL_OK || cc.n == 0) {
+        snprintf(buf, len, "the C compiler");
+        goto restore;
+    }
+    if (compiler_identity(pool, &cc, &macros) != CLPOOL_OK || macros.data == NULL) {
+        snprintf(buf, len, "%s (which cannot be run now)", cc.v[0]);
+        goto restore;
+    }
+    /* __VERSION__ is "Ubuntu Clang 14.0.6" for clang, "12.2.0" for gcc. */
+    const char *v = strstr(macros.data, "#define __VERSION__ \"");
+    int clang = strstr(macros.data, "#define __clang__ ") != NULL;
+    if (v == NULL) {
+        snprintf(buf, len, "%s", cc.v[0]);
+        goto restore;
+    }
+    v += strlen("#define __VERSION__ \"");
+    size_t n = strcspn(v, "\"\n");
+    snprintf(buf, len, "%s (%s%.*s)", cc.v[0],
+             !clang && strstr(macros.data, "#define __GNUC__ ") != NULL ? "gcc " : "",
+             (int)(n < 80 ? n : 80), v);
+    answered = 1;
+restore:
+    free(clpool__error_swap(pool, kept));
+    clpool__buf_free(&macros);
+    clpool__argv_free(&cc);
+    return answered;
+}
+
+/* The last answer, for the CC and PATH it was given under: a program that
+ * opens pools one after another asks the compiler (or reads the cache and
+ * /proc/cpuinfo) once. */
+static pthread_mutex_t note_lock = PTHREAD_MUTEX_INITIALIZER;
+static char note_key[4096], note_text[160];
+
+void clpool__native_compiler_note(clpool *pool, char *buf, size_t len)
+{
+    const char *cc = secure_getenv("CC"), *path = getenv("PATH");
+    char key[sizeof note_key];
+    int w = snprintf(key, sizeof key, "%s%c%s", cc != NULL ? cc : "", '\0',
+                     path != NULL ? path : "");
+    int keyed = w > 0 && (size_t)w < sizeof key;
+    size_t klen = keyed ? (size_t)w + 1 : 0;
+    pthread_mutex_lock(&note_lock);
+    int hit = keyed && note_text[0] != '\0' && memcmp(key, note_key, klen) == 0;
+    if (hit)
+        snprintf(buf, len, "%s", note_text);
+    pthread_mutex_unlock(&note_lock);
+    if (hit)
+        return;
+    char text[sizeof note_text];
+    int answered = ask_note(pool, text, sizeof text);
+    snprintf(buf, len, "%s", text);
+    if (answered && keyed) {
+        pthread_mutex_lock(&note_lock);
+        memcpy(note_key, key, klen);
+        snprintf(note_text, sizeof note_text, "%s", text);
+        pthread_mutex_unlock(&note_lock);
+    }
+}
+
 /* --------------------------------------------------------------- compile */
 
 /* Compiles text into a .so; on success *so_path is the handed-out file and
- * *log the compiler's warnings (or NULL). */
+ * *log the compiler's warnings (or NULL), and deps the headers the compiler
+ * read (from -MMD; failed set when it wrote no list). */
 static int compile(clpool_program *prog, const clpool__workspace *w, const clpool__argv *cc,
                    const clpool__argv *flags, const char *text, size_t text_len, char **so_path,
-                   char **log)
+                   char **log, clpool__deps *deps)
 {
     clpool *pool = prog->pool;
     int status;
-    char *c_path = NULL, *out_path = NULL, *final_path = NULL;
+    char *c_path = NULL, *out_path = NULL, *final_path = NULL, *d_path = NULL;
     clpool__argv argv = {0};
     clpool__buf output = {0};
 
@@ -206,8 +264,14 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
         goto unlink_c;
     }
 
-    if (add_all(&argv, (const char *const *)cc->v, cc->n) != 0 ||
+    /* The dependency list (-MMD: the headers outside the system's
+     * directories, which are the compiler's own) goes beside the .c; it is
+     * not one of the flags, which are part of the key. */
+    d_path = clpool__asprintf("%s.d", c_path);
+    if (d_path == NULL || add_all(&argv, (const char *const *)cc->v, cc->n) != 0 ||
         add_all(&argv, (const char *const *)flags->v, flags->n) != 0 ||
+        clpool__argv_add(&argv, "-MMD") != 0 || clpool__argv_add(&argv, "-MF") != 0 ||
+        clpool__argv_add(&argv, d_path) != 0 ||
         clpool__argv_add(&argv, "-o") != 0 || clpool__argv_add(&argv, out_path) != 0 ||
         clpool__argv_add(&argv, c_path) != 0 || clpool__argv_add(&argv, "-lm") != 0) {
         status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler");
@@ -217,7 +281,7 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
     int wstatus;
     int err = clpool__spawn(argv.v, &output, &wstatus);
     if (err != 0) {
-        status = cannot_run(pool, cc->v[0], err);
+        status = cannot_run(pool, cc->v[0], err, argv.v);
         goto unlink_out;
     }
     int ok = exited_ok(wstatus);
@@ -275,8 +339,12 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
     *so_path = out_path;
     out_path = NULL;
     status = CLPOOL_OK;
+    clpool__deps_add_file_list(deps, d_path, c_path);
 
 unlink_out:
+    if (d_path != NULL)
+        unlink(d_path);
+    free(d_path);
     if (out_path != NULL)
         unlink(out_path);
     free(out_path);
@@ -307,30 +375,36 @@ static char *joined(const clpool__argv *a, size_t *len)
     return clpool__buf_take(&b);
 }
 
-int clpool__native_build(clpool_program *prog, char **so_path, char **log)
+void clpool__refusals_free(clpool__refusals *r)
+{
+    for (size_t k = 0; r->why != NULL && k < r->n; k++)
+        free(r->why[k]);
+    free(r->why);
+    free(r->always);
+    r->why = NULL;
+    r->always = NULL;
+    r->n = 0;
+}
+
+int clpool__native_build(clpool_program *prog, char **so_path, char **log,
+                         clpool__refusals *refused)
 {
     clpool *pool = prog->pool;
     int status;
     *so_path = NULL;
     *log = NULL;
-
-    clpool__body *bodies = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *bodies);
-    if (bodies == NULL)
-        return clpool__error(pool, CLPOOL_ENOMEM, "no memory to scan the program");
-    clpool__find_bodies(prog->source, prog->sigs, prog->nsigs, bodies);
-    clpool__native_facts facts;
-    status = clpool__native_refuse(prog, bodies, &facts);
-    free(bodies);
-    if (status != CLPOOL_OK)
-        return status;
+    if (refused != NULL)
+        *refused = (clpool__refusals){NULL, NULL, 0};
 
     clpool__argv cc = {0}, flags = {0};
     clpool__buf macros = {0}, text = {0};
     char *cc_words = NULL, *flag_words = NULL;
     void *cached = NULL;
     clpool__workspace w = {NULL, 0};
+    clpool__native_facts facts = {0};
+    int *fibers = NULL, any_fibers = 0;
 
-    status = compiler_words(pool, &cc);
+    status = clpool__compiler_words(pool, &cc);
     if (status != CLPOOL_OK)
         goto free_all;
     if (add_all(&flags, base_flags, sizeof base_flags / sizeof base_flags[0]) != 0) {
@@ -344,10 +418,11 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     if (status != CLPOOL_OK)
         goto free_all;
     int clang = macros.data != NULL && strstr(macros.data, "#define __clang__ ") != NULL;
-    if (facts.uses_vectors && !clang) {
-        status = clpool__native_refuse_vectors(prog, &facts);
+    /* Without clang, vector types are one more construct that refuses the
+     * kernels that use them. */
+    status = clpool__native_select(prog, clang, &facts);
+    if (status != CLPOOL_OK)
         goto free_all;
-    }
     int vectors = facts.uses_vectors;
     /* clang vectorises calls to exp, sin, ... through glibc's libmvec when
      * told to (gcc learns it from the prelude's declarations). */
@@ -361,10 +436,20 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     /* The text: prelude, the source's #line, then what the generator makes;
      * the key leaves the path out, so the same program from another path
      * is the same entry. */
+    fibers = clpool__wg_fiber_kernels(prog, &any_fibers);
+    if (fibers == NULL) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to scan the program");
+        goto free_all;
+    }
     clpool__buf_str(&text, prelude_line);
+    if (any_fibers)
+        clpool__buf_str(&text, clpool__prelude_fiber_headers);
     clpool__buf_str(&text, clpool__prelude);
     if (vectors)
         clpool__buf_str(&text, clpool__prelude_vector);
+    clpool__buf_str(&text, clpool__prelude_wg);
+    if (any_fibers)
+        clpool__buf_str(&text, clpool__prelude_fibers);
     size_t prelude_len = text.len;
     clpool__buf_str(&text, "#line 1 \"");
     clpool__buf_cstring(&text, prog->path);
@@ -374,7 +459,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
         status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to generate the native source");
         goto free_all;
     }
-    status = clpool__native_gen(prog, &facts, vectors, &text);
+    status = clpool__native_gen(prog, &facts, vectors, fibers, &text);
     if (status != CLPOOL_OK)
         goto free_all;
 
@@ -404,6 +489,14 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     status = clpool__workspace_open(pool, &w);
     if (status != CLPOOL_OK)
         goto free_all;
+    /* The cache is an optimisation: on a full file system the build goes
+     * to a private folder instead (and nothing is stored). */
+    if (!w.ours && !clpool__cache_has_room(&pool->cache)) {
+        clpool__workspace_close(&w);
+        status = clpool__workspace_open_private(pool, &w);
+        if (status != CLPOOL_OK)
+            goto free_all;
+    }
 
     size_t cached_len = 0;
     int hit = w.ours ? 0 : clpool__cache_load(&pool->cache, key, &cached, &cached_len);
@@ -413,25 +506,49 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     }
     if (hit) {
         status = clpool__write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
-        if (status == CLPOOL_OK)
+        if (status == CLPOOL_EIO && !w.ours) {
+            clpool__workspace_close(&w);
+            status = clpool__workspace_open_private(pool, &w);
+            if (status == CLPOOL_OK)
+                status = clpool__write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
+        }
+        if (status == CLPOOL_OK) {
             prog->from_cache = 1;
+            memcpy(prog->cache_key, key, sizeof key);
+        }
         goto close_workspace;
     }
 
-    status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log);
+    clpool__deps deps = {0};
+    status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log, &deps);
+    if (status == CLPOOL_EIO && !w.ours) {
+        clpool__workspace_close(&w);
+        status = clpool__workspace_open_private(pool, &w);
+        if (status == CLPOOL_OK)
+            status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log, &deps);
+    }
     if (status == CLPOOL_OK && !w.ours) {
         void *so = NULL;
         size_t so_len = 0;
-        /* The cache is an optimisation: a failed read or store is no error. */
+        /* The cache is an optimisation: a failed read or store is no error.
+         * Without the list of headers read, nothing is stored. */
         if (clpool__read_all(*so_path, &so, &so_len) == 0) {
-            (void)clpool__cache_store(&pool->cache, key, so, so_len);
+            (void)clpool__cache_store_deps(&pool->cache, key, &deps, so, so_len);
             free(so);
         }
     }
+    clpool__deps_free(&deps);
 
 close_workspace:
     clpool__workspace_close(&w);
+    if (status == CLPOOL_OK && refused != NULL) {
+        *refused = (clpool__refusals){facts.refused, facts.refused_always, facts.nsigs};
+        facts.refused = NULL;
+        facts.refused_always = NULL;
+    }
 free_all:
+    clpool__native_facts_free(&facts);
+    free(fibers);
     free(cached);
     free(cc_words);
     free(flag_words);

@@ -68,10 +68,20 @@
  * caller is lost in the item loop, short enough that chunks and the claims
  * of uneven maps stay fine-grained. */
 #define FORK_GROUP_ITEMS ((size_t)1024)
-/* The largest work-group a range may ask for, and the __local memory a
- * group may have. */
+/* The work-group size picked along dimension 0 for a kernel with barriers
+ * (its items run as fibers, clc/workgroup.h): big enough that a group's
+ * start is lost in its items, small enough that a group's fibers' stacks
+ * stay in the caches. */
+#define FORK_BARRIER_GROUP_ITEMS ((size_t)256)
+/* The largest work-group a range may ask for (a kernel with barriers: the
+ * fibers a worker has), and the __local memory a group may have: each
+ * __local parameter's bytes, which the worker allocates (clpool_local), plus
+ * the kernel's own __local arrays (static data of the program). */
 #define FORK_MAX_GROUP ((size_t)4096)
+#define FORK_MAX_BARRIER_GROUP ((size_t)CLPOOL__NATIVE_WG_MAX)
 #define FORK_LOCAL_MEM ((size_t)1 << 20)
+/* __local parameters a kernel may have on this backend. */
+#define FORK_MAX_LOCAL_ARGS 16
 /* Kernel names travel in the slot of a RESOLVE command. */
 #define FORK_NAME_MAX 256
 /* Separates data written by different processes into different cache lines
@@ -103,6 +113,13 @@ struct clpool__fork_job {
     size_t first, unit;
     struct clpool__native_range range;
     void *argv[FORK_MAX_ARGS];
+    /* Maps: the __local parameters, whose argv entries the worker points
+     * at its own memory: argument local_arg[i] gets local_bytes[i] bytes at
+     * local_off[i] of a block of local_total (aligned to FORK_SCALAR_ALIGN). */
+    uint32_t nlocal;
+    uint32_t local_arg[FORK_MAX_LOCAL_ARGS];
+    size_t local_off[FORK_MAX_LOCAL_ARGS];
+    size_t local_total;
     char path[PATH_MAX];
     char name[FORK_NAME_MAX];
     /* The next item nobody has claimed yet (maps). */
@@ -138,6 +155,9 @@ struct clpool__fork_ctl {
     /* The newest published job (workers' futex word). */
     alignas(FORK_LINE) _Atomic uint32_t gen;
     _Atomic uint32_t sleepers; /* workers in (or entering) a futex wait */
+    /* Nonzero while the parent copies with every CPU (copy.c): idle
+     * workers stop spinning and sleep. Cleared by the next publication. */
+    _Atomic uint32_t nap;
     /* The last finished job (the parent's futex word). */
     alignas(FORK_LINE) _Atomic uint32_t done_gen;
     _Atomic uint32_t parent_sleeping;
@@ -153,12 +173,31 @@ struct clpool__fork_extent {
     size_t off, len;
 };
 
+/* Guard pages (see shm.c): the page after each block's data is made
+ * inaccessible in every worker, so that a kernel running past a buffer's
+ * end dies of SIGSEGV instead of writing into the next buffer. The parent
+ * keeps the list, sorted, in shared memory; a worker applies what changed
+ * at the start of each map. */
+#define FORK_GUARDS_MAX 4096
+struct clpool__fork_guards {
+    _Atomic uint64_t gen;  /* odd while the parent is changing the list */
+    uint32_t n;
+    uint32_t page[FORK_GUARDS_MAX]; /* page numbers from the arena's base */
+};
+
 /* Freed blocks kept with their pages for a while (see shm.c). */
 #define FORK_KEPT 8
 
 struct clpool__fork_arena {
     unsigned char *base;
     size_t size;
+    struct clpool__fork_guards *guards; /* shared; NULL: no guard pages */
+    /* A worker's own record of the guards it has applied (its copy of
+     * this struct; the parent never applies any, so a fresh worker starts
+     * from "none"). */
+    uint64_t applied_gen;
+    uint32_t napplied;
+    uint32_t *applied;
     struct clpool__fork_extent *free; /* free extents, sorted by offset, coalesced */
     size_t nfree, cap;
     size_t nblocks; /* blocks handed out or kept; cap > nfree + nblocks keeps free() infallible */
@@ -170,8 +209,11 @@ struct clpool__fork_arena {
  * and swap (less if the kernel refuses). Records the message on failure. */
 int clpool__fork_arena_open(struct clpool__fork_arena *a, clpool *pool);
 void clpool__fork_arena_close(struct clpool__fork_arena *a);
-/* A block of at least bytes, page aligned (2 MiB aligned when large), with
- * undefined contents; NULL when no free extent is big enough or on
+/* In a worker, before it runs a map: makes its guard pages those of the
+ * parent's current list. Cheap when nothing changed (one load). */
+void clpool__fork_guards_sync(struct clpool__fork_arena *a);
+/* bytes of memory, 128-byte aligned and placed so that its end (rounded up
+ * to 128 bytes) meets a guard page, with undefined contents; NULL when no free extent is big enough or on
  * allocation failure. */
 void *clpool__fork_arena_alloc(struct clpool__fork_arena *a, size_t bytes);
 /* Returns the block of bytes at p (as allocated). Its memory goes back to the
@@ -210,9 +252,14 @@ struct clpool__fork_kern {
 /* prog->impl and k->impl. */
 struct clpool__fork_program {
     uint32_t pslot;
+    /* The kernels the build left out (clc/native.h's clpool__refusals) */
+    char **refused;
+    unsigned char *refused_always;
+    size_t nrefused;
 };
 struct clpool__fork_kernel {
     uint32_t kslot;
+    int barriers; /* it reaches a barrier: its groups run as fibers */
 };
 
 struct clpool__fork_pool {
@@ -225,6 +272,8 @@ struct clpool__fork_pool {
     uint32_t nlive;
     uint32_t gen;  /* the last generation published */
     uint32_t next_look; /* the worker whose pid the next job looks at */
+    uint32_t ncpus;     /* online CPUs at open */
+    struct clpool__fork_copier *copier; /* copy.c; NULL until the first large copy */
     pid_t parent;  /* the process that owns the workers */
     /* Slots, indexed by the numbers the workers know them by. Workers forked
      * later read these arrays from their copy of the parent's memory. */
@@ -325,9 +374,20 @@ int clpool__fork_read_sizes(clpool_program *prog, const char *so_path);
  * else 0. See guard.c for why the fork backend asks. */
 int clpool__fork_opencl_loaded(char *lib, size_t liblen);
 
+/* ------------------------------------------------------------------ copy.c */
+
+/* memcpy between the caller's memory and the arena, split over the CPUs
+ * when it is large (the parent and its helper threads); never fails. */
+void clpool__fork_copy(struct clpool__fork_pool *fp, void *dst, const void *src, size_t len);
+/* Stops and joins the helper threads, if any were started. */
+void clpool__fork_copy_close(struct clpool__fork_pool *fp);
+
 /* ------------------------------------------------------------------ wait.c */
 
 uint64_t clpool__fork_now_ns(void);
+/* How long a command may take on this pool: the pool's timeout_ms (at
+ * least a second), else default_ns (wait.c). */
+uint64_t clpool__fork_command_ns(const struct clpool__fork_pool *fp, uint64_t default_ns);
 /* FUTEX_WAIT on a word shared between processes: returns when *word !=
  * expected, when woken, or after timeout_ns (0 = no limit). Spurious
  * returns are possible: callers re-check their condition. */
