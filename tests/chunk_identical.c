@@ -7,6 +7,7 @@
  * Everything runs twice: chunks one after another, and with their copies
  * overlapping the running chunk (CLPOOL_CHUNK_OVERLAP), whichever the
  * backend would pick by itself.
+ * ctest parts: fork opencl
  */
 #include "task.h"
 

@@ -4,6 +4,7 @@
  * and the pool works afterwards. On the fork backend (first: no process that
  * has initialised OpenCL may fork) and on OpenCL, each with chunks one after
  * another and with overlapped copies (CLPOOL_CHUNK_OVERLAP).
+ * ctest parts: fork opencl
  */
 #include "task.h"
 #include "faults_util.h" /* faults_time_scale() */

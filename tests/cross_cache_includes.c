@@ -3,6 +3,7 @@
  * #include "val.h", editing val.h rebuilds the program instead of running
  * the old code from the cache, on the fork backend and on OpenCL (issue 12,
  * item 2). An unchanged header is still a cache hit.
+ * ctest parts: fork opencl
  */
 #include "task.h"
 

@@ -4,6 +4,7 @@
  * and a pointer to structs given host elements of the wrong size, are
  * CLPOOL_EARG naming the kernel, the parameter and both sizes, on every
  * backend; the right sizes run.
+ * ctest parts: fork opencl
  */
 #include "task.h"
 

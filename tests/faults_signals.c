@@ -12,6 +12,7 @@
  *  - SIGPIPE at its default disposition (it would kill the process): workers
  *    killed under the pool, then builds and maps, never raise it.
  * The watchdog uses SIGXCPU, not SIGALRM.
+ * ctest parts: fork opencl
  */
 #include "faults_util.h"
 
@@ -232,12 +233,16 @@ static void sigpipe_default(void)
 int main(void)
 {
     faults_watchdog(200);
-    fork_with_itimer();
-    sigchld_ignored();
-    sigpipe_default();
+    if (test_part("fork")) {
+        fork_with_itimer();
+        sigchld_ignored();
+        sigpipe_default();
+    }
     /* Last: the fork pools are closed; OpenCL lives only in the child. */
-    int st = opencl_with_itimer();
-    if (st != 0 && st != TEST_SKIP)
+    int st = test_part("opencl") ? opencl_with_itimer() : 0;
+    if (st == TEST_SKIP)
+        test_part_skip("opencl", "no OpenCL device");
+    else if (st != 0)
         FAIL_("the OpenCL part failed (exit status %d)", st);
     return 0;
 }

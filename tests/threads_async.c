@@ -6,6 +6,7 @@
  * after the call that passed them; a pool is closed with maps in flight and
  * never waited for (the sanitizer and valgrind jobs see any leak). Fork
  * first (no process that has initialised OpenCL may fork), then OpenCL.
+ * ctest parts: fork opencl
  */
 #include "task.h"
 

@@ -1,5 +1,6 @@
 /* Threads: two threads mapping on one shared pool, and two threads each on
- * its own pool, on every backend present. Run under ThreadSanitizer in CI. */
+ * its own pool, on every backend present. Run under ThreadSanitizer in CI.
+ * ctest parts: fork opencl */
 #include "task.h"
 
 #include "reference.h"

@@ -3,6 +3,7 @@
  * compiler, loaded into this process and run against C references; the
  * cache; refusals; compiler errors with .cl line numbers; build options;
  * atomics across processes; vector types (clang) or their clear refusal.
+ * ctest parts: main clang
  */
 #include "native_test.h"
 
@@ -555,7 +556,6 @@ static void test_vectors(void)
     }
 
     if (!nt_have_clang()) {
-        fprintf(stderr, "unit_native: no clang here; vector types not run\n");
         nt_set_cc(saved_copy);
         free(saved_copy);
         return;
@@ -596,7 +596,18 @@ static void test_vectors(void)
 
 int main(void)
 {
+    int vectors = test_part("clang");
+    if (vectors && !nt_have_clang()) {
+        test_part_skip("clang", "no clang here; vector types not run");
+        vectors = 0;
+    }
     pool = nt_pool(root);
+    if (vectors)
+        test_vectors();
+    if (!test_part("main")) {
+        nt_pool_free(pool, root);
+        return 0;
+    }
     test_saxpy();
     test_mandelbrot();
     test_blackscholes();
@@ -606,7 +617,6 @@ int main(void)
     test_options();
     test_kernel_shapes();
     test_atomics();
-    test_vectors();
     nt_pool_free(pool, root);
 
     /* With the cache off the object still comes back, from $TMPDIR. */

@@ -3,6 +3,7 @@
  * once, built with the host C compiler (and again with clang when it is
  * here), run in this process, and compared value by value. Sizes of the
  * results check that float stays float and ints keep their types.
+ * ctest parts: main clang
  */
 #include "native_test.h"
 
@@ -343,11 +344,14 @@ static void run_all(const char *cc)
 int main(void)
 {
     pool = nt_pool(NULL);
-    run_all(NULL);
-    if (nt_have_clang())
-        run_all("clang");
-    else
-        fprintf(stderr, "unit_prelude: no clang here; its run is skipped\n");
+    if (test_part("main"))
+        run_all(NULL);
+    if (test_part("clang")) {
+        if (nt_have_clang())
+            run_all("clang");
+        else
+            test_part_skip("clang", "no clang here; the run under clang is not done");
+    }
     nt_pool_free(pool, NULL);
     return 0;
 }

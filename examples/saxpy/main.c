@@ -1,11 +1,12 @@
-/* y = 2x + y over a million floats: on a GPU if there is one, else on every core. */
+/* y = 2x + y over a million floats: on a GPU if there is one, else on every core.
+ * Run it where saxpy.cl is, or give the kernel file's path: saxpy [FILE.cl] */
 #include <clpool.h>
 #include <stdio.h>
 
 #define N (1 << 20)
 static float x[N], y[N];
 
-int main(void)
+int main(int argc, char **argv)
 {
     for (int i = 0; i < N; i++) {
         x[i] = (float)i;
@@ -18,7 +19,7 @@ int main(void)
     }
     clpool_program *prog;
     clpool_kernel *saxpy;
-    int rc = clpool_program_file(pool, SAXPY_CL, NULL, &prog);
+    int rc = clpool_program_file(pool, argc > 1 ? argv[1] : "saxpy.cl", NULL, &prog);
     if (rc == CLPOOL_OK)
         rc = clpool_kernel_get(prog, "saxpy", &saxpy);
     if (rc == CLPOOL_OK)

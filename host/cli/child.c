@@ -93,7 +93,7 @@ static int add_death(bench_results *res, const bench_target *t, const bench_opti
     m.row.baseline = t->baseline;
     m.row.seconds = m.row.items_per_second = m.row.gbytes_per_second = m.row.gflops = NAN;
     m.row.speedup = m.row.build_cold_ms = m.row.build_warm_ms = m.row.launch_us = NAN;
-    m.row.vs_explicit = NAN;
+    m.row.vs_explicit = m.row.min_seconds = m.row.max_seconds = m.row.spread = NAN;
     bench_copy(m.row.mode, sizeof m.row.mode, o->host_arrays ? "-" : "buffers");
     char how[64];
     if (WIFSIGNALED(wstatus))

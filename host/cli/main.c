@@ -7,9 +7,11 @@
  * results, then runs each target (target.h) in a child process, collects the
  * rows through a pipe, and prints them.
  */
+#include "env.h"
 #include "options.h"
 #include "report.h"
 #include "row.h"
+#include "svg.h"
 #include "target.h"
 #include "tmpdir.h"
 #include "util.h"
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void on_signal(int sig)
 {
@@ -78,7 +81,7 @@ static void print_unavailable(const bench_results *res, FILE *out, const char *i
 
 static void print_list(const bench_options *o, const bench_results *res)
 {
-    printf("workloads (kernels from %s):\n", o->kernels_dir);
+    printf("workloads (kernels from %s: %s):\n", o->kernels_dir, o->kernels_why);
     for (size_t i = 0; i < bench_nworkloads; i++) {
         const bench_workload *w = bench_workloads[i];
         printf("  %-13s %-16s n=%-9zu %s\n", w->name, w->file, w->default_n, w->about);
@@ -111,8 +114,8 @@ static bench_row **collect_rows(const bench_options *o, bench_results *res, size
     return rows;
 }
 
-/* Prints the results; returns the exit code. */
-static int report(const bench_options *o, bench_results *res, double started)
+/* Prints the results (and writes the chart); returns the exit code. */
+static int report(const bench_options *o, bench_results *res, bench_env *env, double started)
 {
     size_t nrows = 0;
     bench_row **rows = collect_rows(o, res, &nrows);
@@ -120,6 +123,7 @@ static int report(const bench_options *o, bench_results *res, double started)
         fprintf(stderr, "clpool-bench: no memory for the report\n");
         return BENCH_EXIT_UNVERIFIED;
     }
+    bench_env_devices(env, rows, nrows);
     /* Notes go under the table, or to stderr when stdout is for machines. */
     FILE *notes = o->format == BENCH_TABLE ? stdout : stderr;
     if (o->format == BENCH_TABLE)
@@ -128,20 +132,33 @@ static int report(const bench_options *o, bench_results *res, double started)
     for (size_t i = 0; i < nrows; i++)
         unverified |= !rows[i]->verified;
 
+    /* The table's notes on the baseline go under it; elsewhere first. */
+    bench_report_speedups(rows, nrows, o->format == BENCH_TABLE ? NULL : notes);
     if (o->format == BENCH_JSON) {
-        bench_report_speedups(rows, nrows, notes);
-        bench_report_json(stdout, rows, nrows);
+        bench_report_json(stdout, env, rows, nrows);
     } else if (o->format == BENCH_CSV) {
-        bench_report_speedups(rows, nrows, notes);
-        bench_report_csv(stdout, rows, nrows);
+        bench_report_csv(stdout, env, rows, nrows);
+    } else if (o->format == BENCH_MARKDOWN) {
+        bench_report_markdown(stdout, env, rows, nrows);
     } else {
-        /* The table first, the baseline notes under it. */
-        bench_report_speedups(rows, nrows, NULL);
+        char line[2048];
+        bench_env_line(env, line, sizeof line);
+        printf("%s\n", line);
         if (nrows > 0)
             bench_report_table(stdout, rows, nrows);
         bench_report_speedups(rows, nrows, notes);
     }
     print_unavailable(res, notes, "");
+    int svg_failed = 0;
+    if (o->svg_path != NULL) {
+        if (bench_svg_write(o->svg_path, env, rows, nrows) != 0) {
+            fprintf(stderr, "clpool-bench: cannot write %s: %s\n", o->svg_path,
+                    strerror(errno));
+            svg_failed = 1;
+        } else {
+            fprintf(notes, "chart written to %s\n", o->svg_path);
+        }
+    }
     if (o->format == BENCH_TABLE)
         fprintf(notes, "%zu row%s, %s, in %.1f s\n", nrows, nrows == 1 ? "" : "s",
                 nrows == 0 ? "no backend could run"
@@ -150,17 +167,26 @@ static int report(const bench_options *o, bench_results *res, double started)
     free(rows);
     if (nrows == 0)
         return BENCH_EXIT_NO_BACKEND;
-    return unverified ? BENCH_EXIT_UNVERIFIED : BENCH_EXIT_OK;
+    return unverified || svg_failed ? BENCH_EXIT_UNVERIFIED : BENCH_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
     double started = bench_now();
+    bench_env env;
+    bench_env_init(&env);
     bench_options o;
     int code;
     if (bench_options_parse(argc, argv, &o, &code) != 0)
         return code;
     catch_signals();
+    /* Every row would fail the same way: say it once. */
+    struct stat st;
+    if (!o.list && (stat(o.kernels_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "clpool-bench: no kernels directory %s (%s)\n", o.kernels_dir,
+                o.kernels_why);
+        return BENCH_EXIT_UNVERIFIED;
+    }
 
     char tmp_root[4096];
     if (bench_mkdtemp(NULL, "clpool-bench-", tmp_root, sizeof tmp_root) != 0) {
@@ -192,7 +218,7 @@ int main(int argc, char **argv)
         print_list(&o, &res);
         code = BENCH_EXIT_OK;
     } else {
-        code = report(&o, &res, started);
+        code = report(&o, &res, &env, started);
     }
 
 cleanup:

@@ -77,23 +77,29 @@ static double launch_us(clpool *pool, clpool_kernel *k, const bench_workload *w,
     return bench_median(lat, n) * 1e6;
 }
 
-/* The timed runs of one mode: one untimed warm-up, then o->repeat runs,
- * in-out arrays restored before each (untimed). Returns the median seconds,
- * or NAN. */
-static double timed_runs(clpool *pool, clpool_kernel *k, const bench_workload *w,
-                         bench_io *io, int repeat, const char *label, bench_row *row)
+/* The timed runs of one mode: o->warmup untimed runs, then o->repeat
+ * timed ones, in-out arrays restored before each (untimed). Sets the row's median, min, max and
+ * spread; its seconds stay NAN on failure. */
+static void timed_runs(clpool *pool, clpool_kernel *k, const bench_workload *w,
+                       bench_io *io, const bench_options *o, const char *label,
+                       bench_row *row)
 {
+    int repeat = o->repeat, warmup = o->warmup;
     double *times = malloc((size_t)repeat * sizeof *times);
     if (times == NULL) {
         row_fail(row, "timed runs", CLPOOL_ENOMEM, "no memory for the timings");
-        return NAN;
+        return;
     }
-    double median = NAN;
-    for (int r = -1; r < repeat; r++) {
-        bench_progress("%s: %s (%s): run %d of %d", label, w->name, row->mode, r + 1, repeat);
-        /* The warm-up also restores: the buffers of explicit-copy's whole
-         * arrays were written when they were made, but an earlier mode's
-         * runs may have changed them since. */
+    for (int r = -warmup; r < repeat; r++) {
+        if (r < 0)
+            bench_progress("%s: %s (%s): warm-up %d of %d", label, w->name, row->mode,
+                           r + warmup + 1, warmup);
+        else
+            bench_progress("%s: %s (%s): run %d of %d", label, w->name, row->mode, r + 1,
+                           repeat);
+        /* The restore before each run also covers the first: the buffers
+         * of explicit-copy's whole arrays were written when they were made,
+         * but an earlier mode's runs may have changed them since. */
         int rc = bench_io_restore(io);
         if (rc != CLPOOL_OK) {
             row_fail(row, "restoring the inputs", rc, clpool_errmsg(pool));
@@ -109,10 +115,14 @@ static double timed_runs(clpool *pool, clpool_kernel *k, const bench_workload *w
         if (r >= 0)
             times[r] = dt;
     }
-    median = bench_median(times, (size_t)repeat);
+    row->seconds = bench_median(times, (size_t)repeat); /* sorts them */
+    row->min_seconds = times[0];
+    row->max_seconds = times[repeat - 1];
+    row->spread = (row->max_seconds - row->min_seconds) / row->seconds;
+    row->runs = repeat;
+    row->warmup = warmup;
 free_times:
     free(times);
-    return median;
 }
 
 /* Asks the workload to verify the results of io's last run. */
@@ -147,7 +157,7 @@ static void measure_mode(clpool *pool, clpool_kernel *k, const bench_workload *w
         row_fail(row, "host arrays", rc, "no memory for them");
         goto free_io;
     }
-    row->seconds = timed_runs(pool, k, w, &io, o->repeat, label, row);
+    timed_runs(pool, k, w, &io, o, label, row);
     if (isnan(row->seconds))
         goto free_io;
     row->items_per_second = (double)d->n / row->seconds;
@@ -186,6 +196,7 @@ void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload 
         row->n = d->n;
         row->verified = 0;
         row->seconds = row->items_per_second = row->gbytes_per_second = row->gflops = NAN;
+        row->min_seconds = row->max_seconds = row->spread = NAN;
         row->speedup = row->vs_explicit = NAN;
         row->error[0] = '\0';
     }

@@ -13,10 +13,11 @@
 
 static const char usage_line[] =
     "usage: clpool-bench [--backend all|auto|opencl|fork] [--device FILTER]\n"
-    "                    [--workload LIST] [--size SCALE] [--repeat N] [--workers N]\n"
-    "                    [--host-arrays] [--list] [--json | --csv] [--help]\n";
+    "                    [--workload LIST] [--size SCALE] [--repeat N] [--warmup N]\n"
+    "                    [--workers N] [--host-arrays] [--list]\n"
+    "                    [--json | --csv | --markdown] [--svg FILE] [--version] [-h]\n";
 
-static void print_help(void)
+static void print_help(const bench_options *o)
 {
     printf("%s", usage_line);
     printf(
@@ -24,9 +25,17 @@ static void print_help(void)
         "Runs the built-in OpenCL C map kernels on every clpool backend found, checks\n"
         "every result against a C reference, and prints one row per workload and\n"
         "backend. Data stays in clpool buffers: the times are the maps themselves\n"
-        "(unless --host-arrays).\n"
+        "(unless --host-arrays). Options take their value as --size 0.5 or --size=0.5.\n"
         "\n"
-        "Options:\n"
+        "Examples:\n"
+        "  clpool-bench                          every workload on every backend\n"
+        "  clpool-bench --workload saxpy --size 0.05   one quick row per backend\n"
+        "  clpool-bench --backend opencl --device gpu  OpenCL GPUs only\n"
+        "  clpool-bench --repeat 20 --warmup 3   steadier figures: 3 untimed, 20 timed\n"
+        "  clpool-bench --markdown --svg bench.svg     a table and a chart for a report\n"
+        "  clpool-bench --json > run.json        every figure, for a script\n"
+        "\n"
+        "What runs:\n"
         "  --backend B      all (default): the fork backend with 1 worker (the baseline)\n"
         "                   and with N workers, then every OpenCL device;\n"
         "                   auto: the baseline and the pool CLPOOL_AUTO chooses;\n"
@@ -36,9 +45,8 @@ static void print_help(void)
         "                   device name. Default: every device (tried as gpu, cpu,\n"
         "                   accelerator and any, each device once).\n"
         "  --workload LIST  comma-separated workloads (default: all; see --list).\n"
-        "  --size SCALE     multiplies every workload's default size (default 1).\n"
-        "  --repeat N       timed runs per row, after one untimed warm-up (default 5);\n"
-        "                   the row shows their median.\n"
+        "  --size SCALE     multiplies every workload's default size (default 1;\n"
+        "                   0.05 for a quick look).\n"
         "  --workers N      fork workers of the non-baseline fork row (default: one per\n"
         "                   online CPU).\n"
         "  --host-arrays    pass each workload's elementwise arrays as host arrays\n"
@@ -54,25 +62,51 @@ static void print_help(void)
         "                   written before the timed part; a workload with no other\n"
         "                   array keeps its one buffers row. Without this option every\n"
         "                   row is mode buffers.\n"
-        "  --list           list the workloads and the backends that open here, and exit.\n"
-        "  --json           print a JSON array of rows instead of the table.\n"
-        "  --csv            print CSV (a header line, then one line per row).\n"
-        "  --help           print this help and exit.\n"
         "\n"
-        "Columns: mode (only with --host-arrays), seconds (median map time), items/s,\n"
-        "GB/s (memory-bound workloads) or GFLOP/s (where flops are meaningful), speedup\n"
-        "(baseline seconds / seconds; the baseline is the fork backend with 1 worker:\n"
-        "the kernel as native code in a single process), cold build ms (the first build,\n"
-        "into an empty cache), warm build ms (the same build in a second pool, from the\n"
+        "How it is timed:\n"
+        "  --warmup N       untimed runs of each row before the timed ones (default 1;\n"
+        "                   0 times the first map too).\n"
+        "  --repeat N       timed runs per row (default 5). A row shows their median\n"
+        "                   (seconds), fastest (min), slowest (max) and spread: (max -\n"
+        "                   min) / median, in percent. A spread of more than a few\n"
+        "                   percent means a busy machine: add --repeat.\n"
+        "\n"
+        "Output (a header line first: clpool's version, the CPU, its cores, the\n"
+        "devices that ran, the date in UTC):\n"
+        "  (default)        an aligned table, notes below it.\n"
+        "  --json           a JSON object: clpool_version, date, host, devices, rows\n"
+        "                   (an array of rows with every figure; README.md lists the\n"
+        "                   fields).\n"
+        "  --csv            CSV: a header line, then one line per row (the header\n"
+        "                   line's facts repeated in the last columns).\n"
+        "  --markdown       a Markdown table (GitHub style) under the header line.\n"
+        "  --svg FILE       also write a bar chart of the run to FILE: one group per\n"
+        "                   workload, one bar per backend (and mode), items/s on a\n"
+        "                   log scale. Written whatever the output format.\n"
+        "  --list           list the workloads and the backends that open here, and exit.\n"
+        "  --version        print clpool-bench's and clpool's version and exit.\n"
+        "  -h, --help       print this help and exit.\n"
+        "With --json, --csv or --markdown only the result goes to stdout; notes and\n"
+        "progress go to stderr.\n"
+        "\n"
+        "Columns: mode (only with --host-arrays), seconds (median map time), min and\n"
+        "max (fastest and slowest timed map), spread, items/s, GB/s (memory-bound\n"
+        "workloads) or GFLOP/s (where flops are meaningful), speedup (baseline seconds\n"
+        "/ seconds; the baseline is the fork backend with 1 worker: the kernel as\n"
+        "native code in a single process), cold build ms (the first build, into an\n"
+        "empty cache), warm build ms (the same build in a second pool, from the\n"
         "cache), launch us (median of many 1-item maps of the built kernel), verified\n"
         "(results match the C reference within the workload's tolerance), vs explicit\n"
-        "(only with --host-arrays). Speedups compare rows of the same mode. A workload's\n"
-        "two --host-arrays rows share one build and one launch latency (1-item maps over\n"
-        "buffers).\n"
+        "(only with --host-arrays). Speedups compare rows of the same mode. A\n"
+        "workload's two --host-arrays rows share one build and one launch latency\n"
+        "(1-item maps over buffers).\n"
         "\n"
         "Each backend runs in a child process of its own: OpenCL is never initialised\n"
         "in a process that forks workers, and a backend that crashes costs only its\n"
         "rows. A backend that cannot open is reported as unavailable, not as an error.\n"
+        "\n"
+        "Kernels: the .cl files are read from %s\n"
+        "  (%s).\n"
         "\n"
         "Environment:\n"
         "  CLPOOL_BACKEND     default of --backend (all, auto, opencl, fork).\n"
@@ -82,9 +116,10 @@ static void print_help(void)
         "                     gets a fresh cache directory (made with mkdtemp under\n"
         "                     $TMPDIR or /tmp, removed at exit).\n"
         "  CLPOOL_TIMEOUT_MS  time limit of every map (default: none).\n"
-        "  CLPOOL_KERNELS_DIR where the .cl files are read from; default: the source\n"
-        "                     tree's kernels/ if present (%s),\n"
-        "                     else the installed %s.\n"
+        "  CLPOOL_KERNELS_DIR where the .cl files are read from. Default: for an\n"
+        "                     installed clpool-bench, %s from its own\n"
+        "                     directory (whatever the install prefix); for the one in\n"
+        "                     the build tree, the source tree's kernels/.\n"
         "  TMPDIR             where the temporary cache directories are made.\n"
         "  POCL_CACHE_DIR, CUDA_CACHE_PATH\n"
         "                     set, in the process measuring an OpenCL device, to a\n"
@@ -93,10 +128,16 @@ static void print_help(void)
         "\n"
         "Exit status:\n"
         "  0  every row ran and was verified\n"
-        "  1  a row failed verification, or a backend that opened could not run a row\n"
+        "  1  a row failed verification, a backend that opened could not run a row,\n"
+        "     the kernels directory is missing, or the --svg file could not be written\n"
         "  2  usage error\n"
         "  3  no backend could run\n",
-        CLPOOL_SOURCE_KERNELS_DIR, CLPOOL_INSTALL_KERNELS_DIR);
+        o->kernels_dir, o->kernels_why, CLPOOL_BIN_TO_KERNELS);
+}
+
+static void print_version(void)
+{
+    printf("clpool-bench %s (clpool %s)\n", CLPOOL_VERSION_STRING, CLPOOL_VERSION_STRING);
 }
 
 static int usage_error(int *exit_code, const char *fmt, const char *arg)
@@ -168,17 +209,63 @@ static int parse_workloads(const char *list, bench_options *o, int *exit_code)
     }
 }
 
-static const char *kernels_dir(void)
+static int is_dir(const char *path)
 {
-    const char *env = getenv("CLPOOL_KERNELS_DIR");
-    if (env != NULL && env[0] != '\0')
-        return env;
-    /* A build tree runs its own kernels; an installed binary, whose source
-     * tree may be gone, the installed ones. */
     struct stat st;
-    if (stat(CLPOOL_SOURCE_KERNELS_DIR, &st) == 0 && S_ISDIR(st.st_mode))
-        return CLPOOL_SOURCE_KERNELS_DIR;
-    return CLPOOL_INSTALL_KERNELS_DIR;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The directory this executable is in (symbolic links resolved), or "". */
+static void exe_dir(char *out, size_t len)
+{
+    out[0] = '\0';
+    char *exe = realpath("/proc/self/exe", NULL);
+    if (exe == NULL)
+        return;
+    char *slash = strrchr(exe, '/');
+    if (slash != NULL && (size_t)(slash - exe) < len)
+        snprintf(out, len, "%.*s", (int)(slash - exe), exe);
+    free(exe);
+}
+
+/* Whether two paths name the same existing directory. */
+static int same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Where the kernels are: CLPOOL_KERNELS_DIR; for the binary in the build
+ * tree, the source tree's kernels/ (a build tree runs its own kernels); else
+ * the installed ones, found relative to this executable, so that any install
+ * prefix works, and a prefix moved elsewhere too. */
+static void find_kernels(bench_options *o)
+{
+    static char dir[4096];
+    const char *env = getenv("CLPOOL_KERNELS_DIR");
+    if (env != NULL && env[0] != '\0') {
+        o->kernels_dir = env;
+        o->kernels_why = "CLPOOL_KERNELS_DIR";
+        return;
+    }
+    char self[3800];
+    exe_dir(self, sizeof self);
+    if (self[0] != '\0' && same_dir(self, CLPOOL_BUILD_DIR) &&
+        is_dir(CLPOOL_SOURCE_KERNELS_DIR)) {
+        o->kernels_dir = CLPOOL_SOURCE_KERNELS_DIR;
+        o->kernels_why = "the source tree's, as this clpool-bench is the build tree's";
+        return;
+    }
+    char rel[4096];
+    snprintf(rel, sizeof rel, "%s/%s", self[0] ? self : ".", CLPOOL_BIN_TO_KERNELS);
+    /* Shown without the "bin/../". */
+    if (realpath(rel, dir) == NULL)
+        snprintf(dir, sizeof dir, "%s", rel);
+    o->kernels_dir = dir;
+    o->kernels_why = is_dir(dir) ? "installed beside this clpool-bench"
+                                 : "where an installed clpool-bench has them; NOT FOUND there: "
+                                   "set CLPOOL_KERNELS_DIR";
 }
 
 /* Defaults, including those the environment sets. */
@@ -187,9 +274,10 @@ static int set_defaults(bench_options *o, int *exit_code)
     memset(o, 0, sizeof *o);
     o->scale = 1.0;
     o->repeat = 5;
+    o->warmup = 1;
     for (size_t i = 0; i < bench_nworkloads; i++)
         o->workloads[o->nworkloads++] = bench_workloads[i];
-    o->kernels_dir = kernels_dir();
+    find_kernels(o);
 
     const char *v;
     if ((v = getenv("CLPOOL_BACKEND")) != NULL && v[0] != '\0' &&
@@ -212,24 +300,29 @@ static int set_defaults(bench_options *o, int *exit_code)
 
 int bench_options_parse(int argc, char **argv, bench_options *o, int *exit_code)
 {
-    enum { OPT_JSON = 256, OPT_CSV, OPT_LIST, OPT_HELP, OPT_HOST_ARRAYS };
+    enum { OPT_JSON = 256, OPT_CSV, OPT_MARKDOWN, OPT_LIST, OPT_HELP, OPT_VERSION,
+           OPT_HOST_ARRAYS, OPT_WARMUP, OPT_SVG };
     static const struct option longopts[] = {
         {"backend", required_argument, NULL, 'b'}, {"device", required_argument, NULL, 'd'},
         {"workload", required_argument, NULL, 'w'}, {"size", required_argument, NULL, 's'},
         {"repeat", required_argument, NULL, 'r'},  {"workers", required_argument, NULL, 'n'},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
         {"list", no_argument, NULL, OPT_LIST},     {"json", no_argument, NULL, OPT_JSON},
-        {"csv", no_argument, NULL, OPT_CSV},       {"help", no_argument, NULL, OPT_HELP},
+        {"csv", no_argument, NULL, OPT_CSV},       {"markdown", no_argument, NULL, OPT_MARKDOWN},
+        {"svg", required_argument, NULL, OPT_SVG}, {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
         {"host-arrays", no_argument, NULL, OPT_HOST_ARRAYS},
         {NULL, 0, NULL, 0}};
 
     if (set_defaults(o, exit_code) != 0)
         return -1;
-    int json = 0, csv = 0;
+    int formats = 0;
+    o->format = BENCH_TABLE;
     long v;
     char *end;
     opterr = 0; /* our own messages, and exit code 2 */
     for (;;) {
-        int c = getopt_long(argc, argv, "", longopts, NULL);
+        int c = getopt_long(argc, argv, "h", longopts, NULL);
         if (c == -1)
             break;
         switch (c) {
@@ -258,6 +351,12 @@ int bench_options_parse(int argc, char **argv, bench_options *o, int *exit_code)
                                    optarg);
             o->repeat = (int)v;
             break;
+        case OPT_WARMUP:
+            if ((v = parse_long(optarg, 0, 100000)) < 0)
+                return usage_error(exit_code, "--warmup '%s': expected a count (0 or more)",
+                                   optarg);
+            o->warmup = (int)v;
+            break;
         case 'n':
             if ((v = parse_long(optarg, 1, 4096)) < 0)
                 return usage_error(exit_code, "--workers '%s': expected a count of at least 1",
@@ -271,13 +370,23 @@ int bench_options_parse(int argc, char **argv, bench_options *o, int *exit_code)
             o->host_arrays = 1;
             break;
         case OPT_JSON:
-            json = 1;
-            break;
         case OPT_CSV:
-            csv = 1;
+        case OPT_MARKDOWN:
+            formats |= 1 << (c - OPT_JSON);
+            o->format = c == OPT_JSON ? BENCH_JSON : c == OPT_CSV ? BENCH_CSV : BENCH_MARKDOWN;
             break;
+        case OPT_SVG:
+            if (optarg[0] == '\0')
+                return usage_error(exit_code, "%s", "--svg: expected a file name");
+            o->svg_path = optarg;
+            break;
+        case 'h':
         case OPT_HELP:
-            print_help();
+            print_help(o);
+            *exit_code = BENCH_EXIT_OK;
+            return -1;
+        case OPT_VERSION:
+            print_version();
             *exit_code = BENCH_EXIT_OK;
             return -1;
         default:
@@ -288,8 +397,7 @@ int bench_options_parse(int argc, char **argv, bench_options *o, int *exit_code)
     }
     if (optind < argc)
         return usage_error(exit_code, "unexpected argument '%s'", argv[optind]);
-    if (json && csv)
-        return usage_error(exit_code, "%s", "--json and --csv exclude each other");
-    o->format = json ? BENCH_JSON : csv ? BENCH_CSV : BENCH_TABLE;
+    if (formats & (formats - 1))
+        return usage_error(exit_code, "%s", "--json, --csv and --markdown exclude each other");
     return 0;
 }

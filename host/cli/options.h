@@ -21,7 +21,7 @@ typedef enum bench_backends {
     BENCH_BACKENDS_FORK     /* the fork backend only (baseline and N workers) */
 } bench_backends;
 
-typedef enum bench_format { BENCH_TABLE = 0, BENCH_JSON, BENCH_CSV } bench_format;
+typedef enum bench_format { BENCH_TABLE = 0, BENCH_JSON, BENCH_CSV, BENCH_MARKDOWN } bench_format;
 
 typedef struct bench_options {
     bench_backends backends;
@@ -30,11 +30,14 @@ typedef struct bench_options {
     size_t nworkloads;
     double scale;             /* multiplies every default size */
     int repeat;               /* timed runs per row */
+    int warmup;               /* untimed runs before them */
     int workers;              /* fork workers of the non-baseline row; 0: online CPUs */
     int list;
     int host_arrays;          /* --host-arrays: explicit-copy and host-arrays rows */
     bench_format format;
+    const char *svg_path;     /* --svg FILE; NULL: no chart */
     const char *kernels_dir;
+    const char *kernels_why;  /* how kernels_dir was found, for --help and --list */
 } bench_options;
 
 /* Parses argv (defaults from the environment first). Returns -1 when the

@@ -1,6 +1,7 @@
 /* Speedups and the three output formats. */
 #include "report.h"
 
+#include "env.h"
 #include "util.h"
 
 #include <math.h>
@@ -40,16 +41,17 @@ void bench_report_speedups(bench_row *const *rows, size_t n, FILE *notes)
 
 /* ------------------------------------------------------------------ table */
 
-enum { COL_WORKLOAD, COL_BACKEND, COL_DEVICE, COL_MODE, COL_N, COL_SECONDS, COL_ITEMS,
-       COL_GBS, COL_GFLOPS, COL_SPEEDUP, COL_VS_EXPLICIT, COL_COLD, COL_WARM, COL_LAUNCH,
-       COL_VERIFIED, NCOLS };
+enum { COL_WORKLOAD, COL_BACKEND, COL_DEVICE, COL_MODE, COL_N, COL_SECONDS, COL_MIN, COL_MAX,
+       COL_SPREAD, COL_ITEMS, COL_GBS, COL_GFLOPS, COL_SPEEDUP, COL_VS_EXPLICIT, COL_COLD,
+       COL_WARM, COL_LAUNCH, COL_VERIFIED, NCOLS };
 
 static const char *const headers[NCOLS] = {
-    "workload", "backend", "device", "mode", "n", "seconds", "items/s", "GB/s", "GFLOP/s",
-    "speedup", "vs explicit", "cold ms", "warm ms", "launch us", "verified"};
+    "workload", "backend", "device", "mode", "n", "seconds", "min", "max", "spread",
+    "items/s", "GB/s", "GFLOP/s", "speedup", "vs explicit", "cold ms", "warm ms",
+    "launch us", "verified"};
 
 /* Numbers right-aligned, words left-aligned. */
-static const int right_aligned[NCOLS] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
+static const int right_aligned[NCOLS] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
 
 /* The mode columns appear only when some row is not mode buffers, so that
  * the default table stays as it was. */
@@ -74,6 +76,10 @@ static void table_cells(const bench_row *r, char cells[NCOLS][96])
     snprintf(cells[COL_MODE], 96, "%s", r->mode);
     snprintf(cells[COL_N], 96, "%llu", (unsigned long long)r->n);
     fixed(cells[COL_SECONDS], 96, "%.4g", r->seconds);
+    fixed(cells[COL_MIN], 96, "%.4g", r->min_seconds);
+    fixed(cells[COL_MAX], 96, "%.4g", r->max_seconds);
+    /* 0.4% or 12%: a tenth of a percent matters only for steady rows. */
+    fixed(cells[COL_SPREAD], 96, r->spread < 0.1 ? "%.1f%%" : "%.0f%%", r->spread * 100.0);
     bench_format_si(cells[COL_ITEMS], 96, r->items_per_second);
     fixed(cells[COL_GBS], 96, "%.2f", r->gbytes_per_second);
     fixed(cells[COL_GFLOPS], 96, "%.2f", r->gflops);
@@ -100,6 +106,25 @@ static void table_line(FILE *out, char cells[NCOLS][96], const int *width, int m
     }
 }
 
+/* What went wrong, one line per row that has something to say. */
+static void row_notes(FILE *out, bench_row *const *rows, size_t n, int modes, const char *bullet)
+{
+    for (size_t i = 0; i < n; i++) {
+        const bench_row *r = rows[i];
+        if (r->error[0] == '\0')
+            continue;
+        /* "not verified: why" reads "NOT verified: why"; a row that could
+         * not run says FAILED; a verified row's note (a warm build that
+         * failed) is only a note. */
+        int mismatch = strncmp(r->error, "not verified: ", 14) == 0;
+        fprintf(out, "%s%s%s%s on %s%s%s%s: %s%s\n", bullet, r->workload, modes ? " " : "",
+                modes ? r->mode : "", r->backend, r->device[0] ? " (" : "", r->device,
+                r->device[0] ? ")" : "",
+                r->verified ? "note: " : mismatch ? "NOT verified: " : "FAILED: ",
+                mismatch ? r->error + 14 : r->error);
+    }
+}
+
 void bench_report_table(FILE *out, bench_row *const *rows, size_t n)
 {
     int width[NCOLS], modes = 0;
@@ -122,19 +147,65 @@ void bench_report_table(FILE *out, bench_row *const *rows, size_t n)
         table_line(out, cells, width, modes);
     }
     /* What went wrong, below the table where it has room. */
+    row_notes(out, rows, n, modes, "");
+}
+
+/* ---------------------------------------------------------------- Markdown */
+
+/* A cell with the characters that would end or break a Markdown cell
+ * escaped. */
+static void md_cell(FILE *out, const char *s)
+{
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '|' || *p == '\\' || *p == '*' || *p == '_' || *p == '`')
+            fputc('\\', out);
+        fputc(*p, out);
+    }
+}
+
+void bench_report_markdown(FILE *out, const bench_env *env, bench_row *const *rows, size_t n)
+{
+    char line[2048];
+    bench_env_line(env, line, sizeof line);
+    fputs("**", out);
+    md_cell(out, line);
+    fputs("**\n\n", out);
+    int modes = 0;
+    for (size_t i = 0; i < n; i++)
+        modes |= strcmp(rows[i]->mode, "buffers") != 0;
+    char cells[NCOLS][96];
+    for (int pass = 0; pass < 2; pass++) {
+        fputc('|', out);
+        for (int c = 0; c < NCOLS; c++) {
+            if (!shows(c, modes))
+                continue;
+            fputc(' ', out);
+            if (pass == 0)
+                md_cell(out, headers[c]);
+            else
+                fputs(right_aligned[c] ? "---:" : ":---", out);
+            fputs(" |", out);
+        }
+        fputc('\n', out);
+    }
     for (size_t i = 0; i < n; i++) {
-        const bench_row *r = rows[i];
-        if (r->error[0] == '\0')
-            continue;
-        /* "not verified: why" reads "NOT verified: why"; a row that could
-         * not run says FAILED; a verified row's note (a warm build that
-         * failed) is only a note. */
-        int mismatch = strncmp(r->error, "not verified: ", 14) == 0;
-        fprintf(out, "%s%s%s on %s%s%s%s: %s%s\n", r->workload, modes ? " " : "",
-                modes ? r->mode : "", r->backend, r->device[0] ? " (" : "", r->device,
-                r->device[0] ? ")" : "",
-                r->verified ? "note: " : mismatch ? "NOT verified: " : "FAILED: ",
-                mismatch ? r->error + 14 : r->error);
+        table_cells(rows[i], cells);
+        fputc('|', out);
+        for (int c = 0; c < NCOLS; c++) {
+            if (!shows(c, modes))
+                continue;
+            fputc(' ', out);
+            md_cell(out, cells[c]);
+            fputs(" |", out);
+        }
+        fputc('\n', out);
+    }
+    int any = 0;
+    for (size_t i = 0; i < n; i++)
+        any |= rows[i]->error[0] != '\0';
+    if (any) {
+        fputc('\n', out);
+        row_notes(out, rows, n, modes, "- ");
     }
 }
 
@@ -179,12 +250,25 @@ static void json_number(FILE *out, double v)
         fprintf(out, "%.6g", v);
 }
 
-void bench_report_json(FILE *out, bench_row *const *rows, size_t n)
+void bench_report_json(FILE *out, const bench_env *env, bench_row *const *rows, size_t n)
 {
-    fputs("[", out);
+    fputs("{\n  \"clpool_version\": ", out);
+    json_string(out, env->version);
+    fputs(",\n  \"date\": ", out);
+    json_string(out, env->date);
+    fputs(",\n  \"host\": {\"cpu\": ", out);
+    json_string(out, env->cpu);
+    fprintf(out, ", \"cores\": %d, \"os\": ", env->cores);
+    json_string(out, env->os);
+    fputs("},\n  \"devices\": [", out);
+    for (size_t d = 0; d < env->ndevices; d++) {
+        fputs(d ? ", " : "", out);
+        json_string(out, env->devices[d]);
+    }
+    fputs("],\n  \"rows\": [", out);
     for (size_t i = 0; i < n; i++) {
         const bench_row *r = rows[i];
-        fputs(i ? ",\n  {" : "\n  {", out);
+        fputs(i ? ",\n    {" : "\n    {", out);
         fputs("\"workload\": ", out);
         json_string(out, r->workload);
         fputs(", \"backend\": ", out);
@@ -195,14 +279,16 @@ void bench_report_json(FILE *out, bench_row *const *rows, size_t n)
         json_string(out, r->describe);
         fputs(", \"mode\": ", out);
         json_string(out, r->mode);
-        fprintf(out, ", \"n\": %llu, \"baseline\": %s", (unsigned long long)r->n,
-                r->baseline ? "true" : "false");
-        static const char *const keys[] = {"seconds", "items_per_second", "gbytes_per_second",
-                                           "gflops", "speedup", "build_cold_ms",
-                                           "build_warm_ms", "launch_us", "vs_explicit"};
-        const double values[] = {r->seconds, r->items_per_second, r->gbytes_per_second,
-                                 r->gflops, r->speedup, r->build_cold_ms,
-                                 r->build_warm_ms, r->launch_us, r->vs_explicit};
+        fprintf(out, ", \"n\": %llu, \"baseline\": %s, \"runs\": %d, \"warmup\": %d",
+                (unsigned long long)r->n, r->baseline ? "true" : "false", r->runs, r->warmup);
+        static const char *const keys[] = {
+            "seconds",  "min_seconds",   "max_seconds",   "spread",    "items_per_second",
+            "gbytes_per_second", "gflops", "speedup",     "build_cold_ms", "build_warm_ms",
+            "launch_us", "vs_explicit"};
+        const double values[] = {r->seconds, r->min_seconds, r->max_seconds, r->spread,
+                                 r->items_per_second, r->gbytes_per_second, r->gflops,
+                                 r->speedup, r->build_cold_ms, r->build_warm_ms,
+                                 r->launch_us, r->vs_explicit};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             fprintf(out, ", \"%s\": ", keys[k]);
             json_number(out, values[k]);
@@ -214,7 +300,7 @@ void bench_report_json(FILE *out, bench_row *const *rows, size_t n)
             fputs("null", out);
         fputs("}", out);
     }
-    fputs(n ? "\n]\n" : "]\n", out);
+    fputs(n ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
 /* -------------------------------------------------------------------- CSV */
@@ -241,11 +327,12 @@ static void csv_number(FILE *out, double v)
         fprintf(out, "%.6g", v);
 }
 
-void bench_report_csv(FILE *out, bench_row *const *rows, size_t n)
+void bench_report_csv(FILE *out, const bench_env *env, bench_row *const *rows, size_t n)
 {
     fputs("workload,backend,device,n,seconds,items_per_second,gbytes_per_second,gflops,"
           "speedup,build_cold_ms,build_warm_ms,launch_us,verified,baseline,describe,error,"
-          "mode,vs_explicit\n",
+          "mode,vs_explicit,min_seconds,max_seconds,spread,runs,warmup,clpool_version,date,"
+          "host_cpu,host_cores\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const bench_row *r = rows[i];
@@ -268,8 +355,17 @@ void bench_report_csv(FILE *out, bench_row *const *rows, size_t n)
         csv_field(out, r->error);
         fputc(',', out);
         csv_field(out, r->mode);
+        const double more[] = {r->vs_explicit, r->min_seconds, r->max_seconds, r->spread};
+        for (size_t k = 0; k < sizeof more / sizeof more[0]; k++) {
+            fputc(',', out);
+            csv_number(out, more[k]);
+        }
+        fprintf(out, ",%d,%d,", r->runs, r->warmup);
+        csv_field(out, env->version);
         fputc(',', out);
-        csv_number(out, r->vs_explicit);
-        fputc('\n', out);
+        csv_field(out, env->date);
+        fputc(',', out);
+        csv_field(out, env->cpu);
+        fprintf(out, ",%d\n", env->cores);
     }
 }

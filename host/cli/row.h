@@ -17,6 +17,11 @@ typedef struct bench_row {
     int verified;              /* the results matched the C reference */
     /* NAN where unknown or not meaningful (null in JSON). */
     double seconds;            /* median of the timed runs */
+    double min_seconds;        /* the fastest timed run */
+    double max_seconds;        /* the slowest timed run */
+    double spread;             /* (max - min) / median: how much the runs disagree */
+    int runs;                  /* timed runs (--repeat), after warmup untimed ones */
+    int warmup;
     double items_per_second;
     double gbytes_per_second;
     double gflops;
