@@ -115,6 +115,18 @@ static inline clpool_range corpus_range(unsigned dims, size_t g0, size_t g1, siz
     return r;
 }
 
+/* In a chunked run, a chunk limit of bytes instead of CORPUS_CHUNK_BYTES:
+ * for a case whose one band of work-groups is bigger than that (a chunk
+ * holds whole groups). The runner resets it after the case. */
+static inline void corpus_chunk_limit(const corpus_ctx *c, size_t bytes)
+{
+    if (!c->chunked)
+        return;
+    char v[32];
+    snprintf(v, sizeof v, "%zu", bytes);
+    ASSERT_EQ(setenv(CORPUS_CHUNK_ENV, v, 1), 0);
+}
+
 /* Runs k over *range and requires CLPOOL_OK. */
 #define CORPUS_RUN(c, k, range, ...)                                                     \
     do {                                                                                 \
