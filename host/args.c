@@ -1,5 +1,6 @@
 /* Kernel arguments: the constructors, and the check of a list of arguments
  * against the kernel's parameters before anything runs. */
+#include "backend.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -64,6 +65,14 @@ static const char *given(const clpool_arg *a, char *buf, size_t len)
     case CLPOOL_ARG_SCALAR:
         snprintf(buf, len, "a %zu-byte scalar", a->size);
         return buf;
+    case CLPOOL_ARG_LOCAL:
+        return "__local memory (clpool_local)";
+    case CLPOOL_ARG_ARRAY_IN:
+        return "a whole host array (clpool_array_in)";
+    case CLPOOL_ARG_ARRAY_OUT:
+        return "a whole host array (clpool_array_out)";
+    case CLPOOL_ARG_ARRAY_INOUT:
+        return "a whole host array (clpool_array_inout)";
     case CLPOOL_ARG_NONE:
         break;
     }
@@ -72,7 +81,7 @@ static const char *given(const clpool_arg *a, char *buf, size_t len)
 
 static int is_host_array(const clpool_arg *a)
 {
-    return a->kind == CLPOOL_ARG_IN || a->kind == CLPOOL_ARG_OUT || a->kind == CLPOOL_ARG_INOUT;
+    return clpool__is_elementwise(a);
 }
 
 /* Checks what can be checked without a signature. */
@@ -118,6 +127,38 @@ static int check_arg_alone(clpool_kernel *k, size_t n, const clpool_arg *a, size
                                  "kernel '%s' argument %zu: clpool_scalar(NULL, %zu) was given",
                                  k->name, i, a->size);
         return CLPOOL_OK;
+    case CLPOOL_ARG_LOCAL:
+        if (a->size == 0)
+            return clpool__error(pool, CLPOOL_EINVAL,
+                                 "kernel '%s' argument %zu: clpool_local(0) was given; a "
+                                 "__local parameter needs at least 1 byte per work-group",
+                                 k->name, i);
+        if (k->limits.local_mem != 0 && a->size > k->limits.local_mem)
+            return clpool__error(pool, CLPOOL_EINVAL,
+                                 "kernel '%s' argument %zu: clpool_local(%zu) is more than the "
+                                 "%zu bytes of __local memory a work-group has on the %s "
+                                 "backend",
+                                 k->name, i, a->size, k->limits.local_mem, pool->ops->name);
+        return CLPOOL_OK;
+    case CLPOOL_ARG_ARRAY_IN:
+    case CLPOOL_ARG_ARRAY_OUT:
+    case CLPOOL_ARG_ARRAY_INOUT:
+        if (a->size == 0)
+            return clpool__error(pool, CLPOOL_EINVAL,
+                                 "kernel '%s' argument %zu: a whole host array of 0 bytes was "
+                                 "given",
+                                 k->name, i);
+        if (a->host == NULL)
+            return clpool__error(pool, CLPOOL_EINVAL,
+                                 "kernel '%s' argument %zu: the whole host array is NULL",
+                                 k->name, i);
+        if (a->size > pool->max_alloc)
+            return clpool__error(pool, CLPOOL_EOVERFLOW,
+                                 "kernel '%s' argument %zu: the whole host array holds %zu "
+                                 "bytes, more than the %s backend's largest allocation (%zu "
+                                 "bytes); whole arrays are never chunked",
+                                 k->name, i, a->size, pool->ops->name, pool->max_alloc);
+        return CLPOOL_OK;
     case CLPOOL_ARG_NONE:
         break;
     }
@@ -139,11 +180,16 @@ static int check_against_param(clpool_kernel *k, const clpool_arg *a, size_t i,
     switch (p->kind) {
     case CLPOOL__PARAM_GLOBAL:
     case CLPOOL__PARAM_CONSTANT:
-        if (a->kind == CLPOOL_ARG_SCALAR)
+        if (a->kind == CLPOOL_ARG_SCALAR || a->kind == CLPOOL_ARG_LOCAL)
             return clpool__error(pool, CLPOOL_EARG,
                                  PARAM_FMT " but %s was given: pass a buffer (clpool_buf) or a "
-                                           "host array (clpool_in/out/inout)",
+                                           "host array (clpool_in/out/inout, clpool_array_*)",
                                  k->name, i, pname, p->type, given(a, what, sizeof what));
+        if (clpool__is_whole_array(a) && p->size != 0 && a->size % p->size != 0)
+            return clpool__error(pool, CLPOOL_EARG,
+                                 PARAM_FMT " but the whole host array's %zu bytes are not a "
+                                           "whole number of `%s` (%zu bytes)",
+                                 k->name, i, pname, p->type, a->size, p->base, p->size);
         if (is_host_array(a) && p->size != 0 && a->size != p->size)
             return clpool__error(pool, CLPOOL_EARG,
                                  PARAM_FMT " but the host array's elements are %zu bytes, and "
@@ -162,9 +208,12 @@ static int check_against_param(clpool_kernel *k, const clpool_arg *a, size_t i,
                                  k->name, i, pname, p->type, p->size, a->size);
         return CLPOOL_OK;
     case CLPOOL__PARAM_LOCAL:
-        return clpool__error(pool, CLPOOL_EARG,
-                             PARAM_FMT ": __local parameters cannot be given to a map", k->name,
-                             i, pname, p->type);
+        if (a->kind != CLPOOL_ARG_LOCAL)
+            return clpool__error(pool, CLPOOL_EARG,
+                                 PARAM_FMT " but %s was given: pass clpool_local(bytes per "
+                                           "work-group)",
+                                 k->name, i, pname, p->type, given(a, what, sizeof what));
+        return CLPOOL_OK;
     case CLPOOL__PARAM_OTHER:
         break;
     }
@@ -197,13 +246,27 @@ int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_
                              sig->nparams, sig->nparams == 1 ? "" : "s", list, nargs,
                              nargs == 1 ? "was" : "were");
     }
+    size_t local_total = 0;
     for (size_t i = 0; i < nargs; i++) {
         int status = check_arg_alone(k, n, &args[i], i);
         if (status == CLPOOL_OK && sig != NULL)
             status = check_against_param(k, &args[i], i, &sig->params[i]);
+        if (status == CLPOOL_OK && sig == NULL && args[i].kind == CLPOOL_ARG_LOCAL)
+            status = clpool__error(pool, CLPOOL_EARG,
+                                   "kernel '%s' argument %zu: clpool_local was given but "
+                                   "clpool could not read the kernel's parameters to check it",
+                                   k->name, i);
         if (status != CLPOOL_OK)
             return status;
+        if (args[i].kind == CLPOOL_ARG_LOCAL)
+            local_total += args[i].size; /* each at most local_mem: no overflow */
     }
+    if (k->limits.local_mem != 0 && local_total > k->limits.local_mem)
+        return clpool__error(pool, CLPOOL_EINVAL,
+                             "kernel '%s': its clpool_local arguments ask for %zu bytes of "
+                             "__local memory per work-group, more than the %zu bytes the %s "
+                             "backend has",
+                             k->name, local_total, k->limits.local_mem, pool->ops->name);
     return CLPOOL_OK;
 }
 

@@ -23,7 +23,8 @@
 struct clpool_event {
     clpool *pool;
     clpool_kernel *k;
-    size_t n, nargs;
+    clpool__nd nd;
+    size_t nargs;
     clpool_arg *args;   /* the copy; scalars given by pointer point into it */
     int done;           /* guarded by the queue's mutex */
     int status;
@@ -56,7 +57,7 @@ static void event_run(clpool_event *ev)
     clpool *pool = ev->pool;
     pthread_mutex_lock(&pool->lock);
     char *kept = clpool__error_swap(pool, NULL);
-    int status = clpool__map_locked(ev->k, ev->n, ev->args, ev->nargs);
+    int status = clpool__map_locked(ev->k, &ev->nd, ev->args, ev->nargs);
     char *mine = clpool__error_swap(pool, kept);
     pthread_mutex_unlock(&pool->lock);
     if (status != CLPOOL_OK)
@@ -157,8 +158,9 @@ static clpool_arg *args_copy(const clpool_arg *args, size_t nargs)
     return copy;
 }
 
-int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
-                     clpool_event **ev)
+/* Queues a map of range (NULL: the 1-D range of n items). */
+static int submit(clpool_kernel *k, const clpool_range *range, size_t n, const clpool_arg *args,
+                  size_t nargs, clpool_event **ev)
 {
     if (ev == NULL)
         return CLPOOL_EINVAL;
@@ -171,7 +173,6 @@ int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t 
         return CLPOOL_ENOMEM;
     e->pool = pool;
     e->k = k;
-    e->n = n;
     e->nargs = nargs;
 
     pthread_mutex_lock(&pool->lock);
@@ -184,7 +185,12 @@ int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t 
     /* Arguments are checked now, while the caller's array is alive; a
      * mismatch is this map's status, returned by its wait. */
     char *kept = clpool__error_swap(pool, NULL);
-    e->status = clpool__args_check(k, n, args, nargs);
+    if (range != NULL)
+        e->status = clpool__range_resolve(k, range, &e->nd);
+    else
+        clpool__nd_1d(&e->nd, n);
+    if (e->status == CLPOOL_OK)
+        e->status = clpool__args_check(k, e->nd.items, args, nargs);
     if (e->status == CLPOOL_OK) {
         e->args = args_copy(args, nargs);
         if (e->args == NULL)
@@ -217,6 +223,23 @@ int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t 
     pthread_mutex_unlock(&pool->lock);
     *ev = e;
     return CLPOOL_OK;
+}
+
+int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
+                     clpool_event **ev)
+{
+    return submit(k, NULL, n, args, nargs, ev);
+}
+
+int clpool_map_range_async(clpool_kernel *k, const clpool_range *range, const clpool_arg *args,
+                           size_t nargs, clpool_event **ev)
+{
+    if (range == NULL) {
+        if (ev != NULL)
+            *ev = NULL;
+        return CLPOOL_EINVAL;
+    }
+    return submit(k, range, 0, args, nargs, ev);
 }
 
 int clpool_wait(clpool_event *ev)

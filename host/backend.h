@@ -51,8 +51,9 @@ struct clpool__backend_ops {
     int (*program_build)(clpool_program *prog);
     void (*program_free)(clpool_program *prog);
 
-    /* Prepares k->name of k->prog for maps; sets k->impl. A name the program
-     * lacks is CLPOOL_ENOKERNEL with the program's kernel names listed. */
+    /* Prepares k->name of k->prog for maps; sets k->impl and k->limits (0
+     * for a limit the backend does not have). A name the program lacks is
+     * CLPOOL_ENOKERNEL with the program's kernel names listed. */
     int (*kernel_create)(clpool_kernel *k);
     void (*kernel_free)(clpool_kernel *k);
 
@@ -63,34 +64,47 @@ struct clpool__backend_ops {
     int (*buffer_write)(clpool_buffer *buf, size_t off, const void *src, size_t len);
     int (*buffer_read)(clpool_buffer *buf, size_t off, void *dst, size_t len);
 
-    /* Runs k for items [0, n), n > 0, and returns when the results are
-     * visible. args has one entry per kernel parameter, each either
-     * CLPOOL_ARG_BUFFER (buf set) or CLPOOL_ARG_SCALAR (bytes at
-     * clpool__arg_bytes(), size set): host arrays have already been turned
-     * into buffers. pool->cfg.timeout_ms, if nonzero, bounds the call. */
-    int (*map)(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+    /* Runs k over the range nd (nd->items > 0) and returns when the results
+     * are visible. args has one entry per kernel parameter, each
+     * CLPOOL_ARG_BUFFER (buf set), CLPOOL_ARG_SCALAR (bytes at
+     * clpool__arg_bytes(), size set) or CLPOOL_ARG_LOCAL (size bytes of
+     * __local memory per group): host arrays have already been turned into
+     * buffers. nd->local is all 0 when neither the caller nor the kernel
+     * chose a work-group size and pick_local left it so: the backend's
+     * runtime picks. pool->cfg.timeout_ms, if nonzero, bounds the call. */
+    int (*map)(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args, size_t nargs);
+
+    /* Called before a map whose nd->local is all 0, to choose the
+     * work-group size the map and its chunks use. It may leave local
+     * sizes that do not divide the global ones (the last group of a
+     * dimension is then smaller, as in OpenCL 2.0). NULL: local stays 0. */
+    void (*pick_local)(const clpool_kernel *k, clpool__nd *nd);
 
     /* One chunk of a map too big for whole buffers (host/chunk.c), in two
-     * halves: window_start launches k for the items [begin, begin+count),
-     * count > 0, and returns without waiting; window_wait(k) waits for it and
-     * returns its status. One window is in flight per pool at a time, and
-     * pool->cfg.timeout_ms as it was at window_start bounds it.
+     * halves: window_start launches k for the slice [begin, begin+count) of
+     * the outermost used dimension od = nd->dims - 1 (relative to
+     * nd->offset[od]; count > 0, and a multiple of nd->local[od] unless the
+     * slice ends the range) of the range nd, and returns without waiting;
+     * window_wait(k) waits for it and returns its status. One window is in
+     * flight per pool at a time, and pool->cfg.timeout_ms as it was at
+     * window_start bounds it.
      *
-     * get_global_id(0) is absolute (begin..begin+count-1) and, where the
-     * backend can, get_global_size(0) == global_size. args are as for map;
-     * for argument p, shift[p] is the number of bytes by which the kernel's
+     * get_global_id is absolute, and clpool.h says which other work-item
+     * functions keep their whole-range values. args are as for map; for
+     * argument p, shift[p] is the number of bytes by which the kernel's
      * view of that buffer starts before the buffer: the kernel's pointer is
      * the buffer's address minus shift[p], so element i (at byte i*elem)
-     * lands at byte i*elem - shift[p] of the buffer. shift is begin*elem for
-     * a host array's window and 0 for a whole buffer and for scalars. The
-     * kernel only touches elements [begin, begin+count) of a windowed array.
+     * lands at byte i*elem - shift[p] of the buffer. shift is the slice's
+     * first linear item times elem for a host array's window and 0 for a
+     * whole buffer and for scalars. The kernel only touches the elements of
+     * its slice in a windowed array.
      *
      * NULL: the backend cannot chunk, and a host array over max_alloc is
      * refused. CLPOOL__ENOWINDOW from window_start (no message recorded):
      * this kernel cannot run in windows and nothing ran; the core then maps
      * it whole if it can. Any failure of window_start leaves nothing to
      * wait for. */
-    int (*window_start)(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+    int (*window_start)(clpool_kernel *k, const clpool__nd *nd, size_t begin, size_t count,
                         const clpool_arg *args, const size_t *shift, size_t nargs);
     int (*window_wait)(clpool_kernel *k);
 

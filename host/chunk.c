@@ -55,7 +55,7 @@ int clpool__chunk_overlap(const clpool *pool)
 
 static int is_host_array(const clpool_arg *a)
 {
-    return a->kind == CLPOOL_ARG_IN || a->kind == CLPOOL_ARG_OUT || a->kind == CLPOOL_ARG_INOUT;
+    return clpool__is_elementwise(a);
 }
 
 /* The state of one chunked map: the arguments as the backend sees them for
@@ -63,16 +63,20 @@ static int is_host_array(const clpool_arg *a)
  * and the shifts. */
 struct chunked {
     clpool_kernel *k;
+    const clpool__nd *nd;
     const clpool_arg *args;
     size_t nargs;
-    size_t n, per_chunk;
+    /* Chunks are slices of the outermost used dimension: n units of it, each
+     * holding plane elements of every host array, per_chunk units a chunk
+     * (a multiple of that dimension's local size, so that groups stay whole). */
+    size_t n, plane, per_chunk;
     int nsets;                  /* 2: overlapped; 1: one chunk after another */
     clpool_arg *run[2];
     clpool_buffer **windows[2]; /* per argument; NULL for non-host arrays */
     size_t *shift;
 };
 
-/* The items of chunk j: [*begin, *begin + return value). */
+/* The units of chunk j: [*begin, *begin + return value). */
 static size_t chunk_items(const struct chunked *c, size_t j, size_t *begin)
 {
     *begin = j * c->per_chunk;
@@ -89,8 +93,9 @@ static int fill(struct chunked *c, int set, size_t j)
         if (a->kind != CLPOOL_ARG_IN && a->kind != CLPOOL_ARG_INOUT)
             continue;
         int status = pool->ops->xfer_write(c->windows[set][i], 0,
-                                           (const unsigned char *)a->host + begin * a->size,
-                                           count * a->size);
+                                           (const unsigned char *)a->host +
+                                               begin * c->plane * a->size,
+                                           count * c->plane * a->size);
         if (status != CLPOOL_OK)
             return status;
     }
@@ -107,8 +112,8 @@ static int drain(struct chunked *c, int set, size_t j)
         if (a->kind != CLPOOL_ARG_OUT && a->kind != CLPOOL_ARG_INOUT)
             continue;
         int status = pool->ops->xfer_read(c->windows[set][i], 0,
-                                          (unsigned char *)a->host + begin * a->size,
-                                          count * a->size);
+                                          (unsigned char *)a->host + begin * c->plane * a->size,
+                                          count * c->plane * a->size);
         if (status != CLPOOL_OK)
             return status;
     }
@@ -123,7 +128,7 @@ static int make_windows(struct chunked *c, int set)
     for (size_t i = 0; i < c->nargs; i++) {
         if (!is_host_array(&c->args[i]))
             continue;
-        int status = clpool__buffer_make(pool, c->per_chunk * c->args[i].size,
+        int status = clpool__buffer_make(pool, c->per_chunk * c->plane * c->args[i].size,
                                          &c->windows[set][i]);
         if (status != CLPOOL_OK)
             return status;
@@ -161,8 +166,8 @@ static int run_chunk(struct chunked *c, size_t j, size_t nchunks)
             return status;
     }
     for (size_t i = 0; i < c->nargs; i++)
-        c->shift[i] = is_host_array(&c->args[i]) ? begin * c->args[i].size : 0;
-    status = pool->ops->window_start(c->k, begin, count, c->n, c->run[set], c->shift, c->nargs);
+        c->shift[i] = is_host_array(&c->args[i]) ? begin * c->plane * c->args[i].size : 0;
+    status = pool->ops->window_start(c->k, c->nd, begin, count, c->run[set], c->shift, c->nargs);
     if (status != CLPOOL_OK)
         return status;
     int side = CLPOOL_OK;
@@ -178,26 +183,31 @@ static int run_chunk(struct chunked *c, size_t j, size_t nchunks)
     return status != CLPOOL_OK ? status : side;
 }
 
-int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
-                        size_t limit)
+int clpool__map_chunked(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
+                        size_t nargs, size_t limit)
 {
     clpool *pool = k->prog->pool;
-    /* The chunk is as many items as the widest host array's limit allows,
-     * so that every window is at most limit bytes; an element wider than
-     * the limit still gets a chunk of one (its buffer is refused below if
-     * it is over max_alloc). */
+    const unsigned od = nd->dims - 1;
+    const size_t n = nd->global[od], plane = nd->items / n;
+    const size_t gran = nd->local[od] != 0 ? nd->local[od] : 1;
+    /* The chunk is as many units as the widest host array's limit allows,
+     * in whole work-groups, so that every window is at most limit bytes; a
+     * slice wider than the limit still gets a chunk of one group (its
+     * buffer is refused below if it is over max_alloc). */
     size_t per_chunk = n;
     for (size_t i = 0; i < nargs; i++) {
         if (!is_host_array(&args[i]))
             continue;
-        size_t fit = limit / args[i].size;
+        size_t fit = limit / args[i].size / plane;
+        fit -= fit % gran;
         if (fit == 0)
-            fit = 1;
+            fit = gran;
         if (fit < per_chunk)
             per_chunk = fit;
     }
 
-    struct chunked c = {.k = k, .args = args, .nargs = nargs, .n = n, .per_chunk = per_chunk};
+    struct chunked c = {.k = k, .nd = nd, .args = args, .nargs = nargs, .n = n, .plane = plane,
+                        .per_chunk = per_chunk};
     const size_t nchunks = n / per_chunk + (n % per_chunk != 0);
     c.nsets = nchunks > 1 && clpool__chunk_overlap(pool) ? 2 : 1;
     c.shift = calloc(nargs, sizeof *c.shift);
@@ -256,7 +266,7 @@ int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size
                 status = clpool__error(pool, CLPOOL_ETIMEDOUT,
                                        "kernel '%s' over %zu items ran past the %u ms limit "
                                        "(timeout_ms) after %zu items, run in chunks",
-                                       k->name, n, timeout_ms, begin);
+                                       k->name, nd->items, timeout_ms, begin * plane);
                 break;
             }
             pool->cfg.timeout_ms = timeout_ms - (unsigned)used;
@@ -269,7 +279,8 @@ int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size
             status = clpool__error(pool, CLPOOL_ETIMEDOUT,
                                    "kernel '%s' over %zu items ran past the %u ms limit "
                                    "(timeout_ms) in its chunk of items [%zu, %zu): %s",
-                                   k->name, n, timeout_ms, begin, begin + count,
+                                   k->name, nd->items, timeout_ms, begin * plane,
+                                   (begin + count) * plane,
                                    detail != NULL ? detail : "");
             free(detail);
         }

@@ -30,11 +30,13 @@ size_t clpool__chunk_limit(const clpool *pool);
  * backend's choice, pool->chunk_overlap. */
 int clpool__chunk_overlap(const clpool *pool);
 
-/* Runs k over [0, n) in chunks of at most limit bytes per host array
- * (args checked, host arrays present, pool->ops->window_start set).
+/* Runs k over nd in chunks of at most limit bytes per host array: slices
+ * of whole work-groups along the outermost used dimension (args checked,
+ * host arrays present, whole arrays already staged into buffers,
+ * pool->ops->window_start set).
  * CLPOOL__ENOWINDOW: the backend cannot run k in windows, and nothing
  * reached the host arrays; the caller maps whole instead. */
-int clpool__map_chunked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
-                        size_t limit);
+int clpool__map_chunked(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
+                        size_t nargs, size_t limit);
 
 #endif /* CLPOOL_CHUNK_H */

@@ -59,10 +59,30 @@ struct clpool_program {
     struct clpool_program *prev, *next;
 };
 
+/* A map's range as the backends see it (host/range.c makes it from a
+ * clpool_range): entries past dims are global 1, local 1, offset 0. local is
+ * all 0 when nobody chose one (no reqd_work_group_size, none given): the
+ * backend picks. */
+typedef struct clpool__nd {
+    unsigned dims;
+    size_t global[CLPOOL_MAX_DIMS], local[CLPOOL_MAX_DIMS], offset[CLPOOL_MAX_DIMS];
+    size_t items; /* the product of global */
+} clpool__nd;
+
+/* What a backend's kernel_create tells the core about a kernel, for the
+ * range and argument checks. */
+typedef struct clpool__kernel_limits {
+    size_t reqd[CLPOOL_MAX_DIMS]; /* reqd_work_group_size, all 0 if none */
+    size_t max_group;             /* most work-items in one group */
+    size_t max_item[CLPOOL_MAX_DIMS]; /* most work-items of a group per dimension */
+    size_t local_mem;             /* bytes of __local memory a group may have */
+} clpool__kernel_limits;
+
 struct clpool_kernel {
     clpool_program *prog;
     char *name;
     const clpool__kernel_sig *sig; /* NULL if the parser did not see it */
+    clpool__kernel_limits limits;  /* set by the backend's kernel_create */
     void *impl;                    /* the backend's kernel */
     void *window_impl;             /* the backend's kernel for chunks (window_start), made
                                       on first use; NULL until then */
@@ -111,13 +131,33 @@ int clpool__buffer_make(clpool *pool, size_t bytes, clpool_buffer **out);
 void clpool__buffer_destroy(clpool_buffer *buf);
 
 /* Checks args against k's parameters (count, buffer or scalar, sizes, host
- * array sizes for n items) and records a message naming the kernel and the
- * parameter on failure. */
+ * array sizes for n items, __local sizes, whole arrays) and records a
+ * message naming the kernel and the parameter on failure. */
 int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
 
-/* A map with the pool's lock held: what clpool_map runs, and what the async
- * thread runs for clpool_map_async (map.c). */
-int clpool__map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+/* Whether an argument is an elementwise host array (clpool_in/out/inout),
+ * or a whole one (clpool_array_*). */
+static inline int clpool__is_elementwise(const clpool_arg *a)
+{
+    return a->kind == CLPOOL_ARG_IN || a->kind == CLPOOL_ARG_OUT || a->kind == CLPOOL_ARG_INOUT;
+}
+static inline int clpool__is_whole_array(const clpool_arg *a)
+{
+    return a->kind == CLPOOL_ARG_ARRAY_IN || a->kind == CLPOOL_ARG_ARRAY_OUT ||
+           a->kind == CLPOOL_ARG_ARRAY_INOUT;
+}
+
+/* The 1-D range of n items. */
+void clpool__nd_1d(clpool__nd *nd, size_t n);
+/* Checks range for k and turns it into *nd (range.c): dims, overflow,
+ * local sizes against the global sizes and the kernel's limits, the
+ * kernel's reqd_work_group_size. Records the message on failure. */
+int clpool__range_resolve(clpool_kernel *k, const clpool_range *range, clpool__nd *nd);
+
+/* A map with the pool's lock held: what clpool_map and clpool_map_range
+ * run, and what the async thread runs for the async maps (map.c). */
+int clpool__map_locked(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
+                       size_t nargs);
 
 /* Stops the pool's async thread after the map it is running, and frees
  * every event not waited for (async.c). The pool's lock is not held. */

@@ -1,7 +1,10 @@
 /*
- * Public entry points for maps. Arguments are checked, host arrays are
- * copied into temporary buffers (the backend then sees only buffers and
- * scalars), the backend runs the items, and outputs are copied back.
+ * Public entry points for maps, and the one path every map takes: the range
+ * and the arguments are checked, whole host arrays (clpool_array_*) are
+ * copied into temporary buffers, elementwise host arrays either go through
+ * chunk windows (host/chunk.c) or are copied whole into temporaries, the
+ * backend runs the range, and outputs are copied back. The backend sees
+ * only buffers, scalars and __local sizes.
  */
 #include "backend.h"
 #include "chunk.h"
@@ -16,22 +19,53 @@
 
 static const char *kind_word(clpool_arg_kind kind)
 {
-    return kind == CLPOOL_ARG_IN ? "clpool_in" : kind == CLPOOL_ARG_OUT ? "clpool_out"
-                                                                         : "clpool_inout";
+    switch (kind) {
+    case CLPOOL_ARG_IN:
+        return "clpool_in";
+    case CLPOOL_ARG_OUT:
+        return "clpool_out";
+    case CLPOOL_ARG_INOUT:
+        return "clpool_inout";
+    case CLPOOL_ARG_ARRAY_IN:
+        return "clpool_array_in";
+    case CLPOOL_ARG_ARRAY_OUT:
+        return "clpool_array_out";
+    default:
+        return "clpool_array_inout";
+    }
 }
 
-/* Replaces each host array in run[] by a temporary buffer holding its n
- * elements (copied in for IN and INOUT). temps[i] is the buffer made for
- * argument i, NULL for the others. */
-static int stage_host_arrays(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
-                             clpool_arg *run, clpool_buffer **temps)
+static int is_input(const clpool_arg *a)
+{
+    return a->kind == CLPOOL_ARG_IN || a->kind == CLPOOL_ARG_INOUT ||
+           a->kind == CLPOOL_ARG_ARRAY_IN || a->kind == CLPOOL_ARG_ARRAY_INOUT;
+}
+
+static int is_output(const clpool_arg *a)
+{
+    return a->kind == CLPOOL_ARG_OUT || a->kind == CLPOOL_ARG_INOUT ||
+           a->kind == CLPOOL_ARG_ARRAY_OUT || a->kind == CLPOOL_ARG_ARRAY_INOUT;
+}
+
+/* Bytes of host argument a in a map of items work-items (checked for
+ * overflow by clpool__args_check). */
+static size_t host_bytes(const clpool_arg *a, size_t items)
+{
+    return clpool__is_whole_array(a) ? a->size : items * a->size;
+}
+
+/* Replaces each host array that `which` selects in run[] by a temporary
+ * buffer holding it (copied in for inputs). temps[i] is the buffer made for
+ * argument i. */
+static int stage(clpool_kernel *k, size_t items, const clpool_arg *args, size_t nargs,
+                 int (*which)(const clpool_arg *), clpool_arg *run, clpool_buffer **temps)
 {
     clpool *pool = k->prog->pool;
     for (size_t i = 0; i < nargs; i++) {
         const clpool_arg *a = &args[i];
-        if (a->kind != CLPOOL_ARG_IN && a->kind != CLPOOL_ARG_OUT && a->kind != CLPOOL_ARG_INOUT)
+        if (!which(a))
             continue;
-        size_t bytes = n * a->size; /* checked for overflow by clpool__args_check */
+        size_t bytes = host_bytes(a, items);
         if (bytes > pool->max_alloc)
             return clpool__error(pool, CLPOOL_ENOMEM,
                                  "kernel '%s' argument %zu: the %s host array holds %zu bytes, "
@@ -42,7 +76,7 @@ static int stage_host_arrays(clpool_kernel *k, size_t n, const clpool_arg *args,
         int status = clpool__buffer_make(pool, bytes, &temps[i]);
         if (status != CLPOOL_OK)
             return status;
-        if (a->kind != CLPOOL_ARG_OUT) {
+        if (is_input(a)) {
             status = pool->ops->buffer_write(temps[i], 0, a->host, bytes);
             if (status != CLPOOL_OK)
                 return status;
@@ -52,16 +86,16 @@ static int stage_host_arrays(clpool_kernel *k, size_t n, const clpool_arg *args,
     return CLPOOL_OK;
 }
 
-/* Copies OUT and INOUT arrays back to the host. */
-static int unstage_outputs(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
-                           clpool_buffer **temps)
+/* Copies the outputs among the arguments `which` selects back to the host. */
+static int unstage(clpool_kernel *k, size_t items, const clpool_arg *args, size_t nargs,
+                   int (*which)(const clpool_arg *), clpool_buffer **temps)
 {
     clpool *pool = k->prog->pool;
     for (size_t i = 0; i < nargs; i++) {
         const clpool_arg *a = &args[i];
-        if (a->kind != CLPOOL_ARG_OUT && a->kind != CLPOOL_ARG_INOUT)
+        if (!which(a) || !is_output(a))
             continue;
-        int status = pool->ops->buffer_read(temps[i], 0, (void *)a->host, n * a->size);
+        int status = pool->ops->buffer_read(temps[i], 0, (void *)a->host, host_bytes(a, items));
         if (status != CLPOOL_OK)
             return status;
     }
@@ -73,64 +107,97 @@ int clpool_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
     if (k == NULL)
         return CLPOOL_EINVAL;
     clpool *pool = k->prog->pool;
+    const clpool_range range = {1, {n}, {0}, {0}};
     pthread_mutex_lock(&pool->lock);
-    int status = clpool__map_locked(k, n, args, nargs);
+    clpool__nd nd;
+    int status = clpool__range_resolve(k, &range, &nd);
+    if (status == CLPOOL_OK)
+        status = clpool__map_locked(k, &nd, args, nargs);
     pthread_mutex_unlock(&pool->lock);
     return status;
 }
 
-int clpool__map_locked(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+/* Runs the range with whole arrays already in buffers: elementwise host
+ * arrays are chunked when one is over the limit, else staged whole. */
+static int map_elementwise(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
+                           size_t nargs, clpool_arg *run, clpool_buffer **temps)
 {
     clpool *pool = k->prog->pool;
-    int status = clpool__args_check(k, n, args, nargs);
-    if (status != CLPOOL_OK || n == 0)
-        return status;
-
     int has_host_arrays = 0;
     for (size_t i = 0; i < nargs; i++)
-        if (args[i].kind != CLPOOL_ARG_BUFFER && args[i].kind != CLPOOL_ARG_SCALAR)
-            has_host_arrays = 1;
+        has_host_arrays |= clpool__is_elementwise(&args[i]);
     if (!has_host_arrays)
-        return pool->ops->map(k, n, args, nargs);
+        return pool->ops->map(k, nd, args, nargs);
     if (pool->ops->window_start != NULL && k->sig != NULL && clpool__window_wrappable(k->sig)) {
         /* Chunked only when a host array is over the limit: every other map
          * takes the whole-buffer path below, unchanged. */
         size_t limit = clpool__chunk_limit(pool);
         for (size_t i = 0; i < nargs; i++)
-            if (args[i].kind != CLPOOL_ARG_BUFFER && args[i].kind != CLPOOL_ARG_SCALAR &&
-                n * args[i].size > limit) {
-                status = clpool__map_chunked(k, n, args, nargs, limit);
+            if (clpool__is_elementwise(&args[i]) && nd->items * args[i].size > limit) {
+                int status = clpool__map_chunked(k, nd, args, nargs, limit);
                 if (status != CLPOOL__ENOWINDOW)
                     return status;
                 break; /* no windows for this kernel: whole, if it fits */
             }
     }
+    memcpy(run, args, nargs * sizeof *run);
+    int status = stage(k, nd->items, args, nargs, clpool__is_elementwise, run, temps);
+    if (status == CLPOOL_OK)
+        status = pool->ops->map(k, nd, run, nargs);
+    if (status == CLPOOL_OK)
+        status = unstage(k, nd->items, args, nargs, clpool__is_elementwise, temps);
+    return status;
+}
 
-    clpool_arg stack_run[STACK_ARGS];
-    clpool_buffer *stack_temps[STACK_ARGS];
-    clpool_arg *run = stack_run;
+int clpool__map_locked(clpool_kernel *k, const clpool__nd *range, const clpool_arg *args,
+                       size_t nargs)
+{
+    clpool *pool = k->prog->pool;
+    int status = clpool__args_check(k, range->items, args, nargs);
+    if (status != CLPOOL_OK || range->items == 0)
+        return status;
+    clpool__nd nd = *range;
+    if (nd.local[0] == 0 && pool->ops->pick_local != NULL)
+        pool->ops->pick_local(k, &nd);
+
+    int has_whole = 0, has_host = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        has_whole |= clpool__is_whole_array(&args[i]);
+        has_host |= clpool__is_elementwise(&args[i]);
+    }
+    if (!has_whole && !has_host)
+        return pool->ops->map(k, &nd, args, nargs);
+
+    /* Three argument lists: with whole arrays in buffers (what chunks and
+     * the elementwise staging start from), and the elementwise staging's. */
+    clpool_arg stack_whole[STACK_ARGS], stack_run[STACK_ARGS];
+    clpool_buffer *stack_temps[2 * STACK_ARGS];
+    clpool_arg *whole = stack_whole, *run = stack_run;
     clpool_buffer **temps = stack_temps;
     if (nargs > STACK_ARGS) {
+        whole = malloc(nargs * sizeof *whole);
         run = malloc(nargs * sizeof *run);
-        temps = malloc(nargs * sizeof *temps);
-        if (run == NULL || temps == NULL) {
+        temps = malloc(2 * nargs * sizeof *temps);
+        if (whole == NULL || run == NULL || temps == NULL) {
             status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for %zu arguments", nargs);
             goto free_arrays;
         }
     }
-    memcpy(run, args, nargs * sizeof *run);
-    memset(temps, 0, nargs * sizeof *temps);
+    memcpy(whole, args, nargs * sizeof *whole);
+    memset(temps, 0, 2 * nargs * sizeof *temps);
 
-    status = stage_host_arrays(k, n, args, nargs, run, temps);
+    status = stage(k, nd.items, args, nargs, clpool__is_whole_array, whole, temps);
     if (status == CLPOOL_OK)
-        status = pool->ops->map(k, n, run, nargs);
+        status = map_elementwise(k, &nd, whole, nargs, run, temps + nargs);
     if (status == CLPOOL_OK)
-        status = unstage_outputs(k, n, args, nargs, temps);
+        status = unstage(k, nd.items, args, nargs, clpool__is_whole_array, temps);
 
-    for (size_t i = 0; i < nargs; i++)
+    for (size_t i = 0; i < 2 * nargs; i++)
         if (temps[i] != NULL)
             clpool__buffer_destroy(temps[i]);
 free_arrays:
+    if (whole != stack_whole)
+        free(whole);
     if (run != stack_run)
         free(run);
     if (temps != stack_temps)

@@ -36,9 +36,9 @@ static void test_saxpy(void)
     }
     void *args[] = {(void *)&a, x, y};
     /* In three ranges, as workers would run it. */
-    run(args, 0, 5, N);
-    run(args, 5, 4000, N);
-    run(args, 4000, N, N);
+    clpool__native_run_items(run, args, 0, 5, N);
+    clpool__native_run_items(run, args, 5, 4000, N);
+    clpool__native_run_items(run, args, 4000, N, N);
     for (size_t i = 0; i < N; i++)
         ASSERT_NEAR(y[i], want[i], 1e-5 * (fabs(want[i]) + 1));
     free(x);
@@ -52,7 +52,7 @@ static void test_saxpy(void)
     run = nt_fn(&b, "saxpy");
     float one = 1, xs[3] = {1, 2, 3}, ys[3] = {10, 20, 30};
     void *args2[] = {&one, xs, ys};
-    run(args2, 0, 3, 3);
+    clpool__native_run_items(run, args2, 0, 3, 3);
     ASSERT_NEAR(ys[2], 33, 0);
     nt_built_free(&b);
 }
@@ -69,7 +69,7 @@ static void test_mandelbrot(void)
     uint32_t width = MW, max_iter = MAX_ITER;
     float x0 = -2.0f, y0 = -1.125f, dx = 3.0f / MW, dy = 2.25f / MH;
     void *args[] = {iters, &width, &x0, &y0, &dx, &dy, &max_iter};
-    run(args, 0, MW * MH, MW * MH);
+    clpool__native_run_items(run, args, 0, MW * MH, MW * MH);
     /* Contracted multiply-adds may move a pixel on the edge of escaping:
      * at most 1 in 100 may differ (as for the OpenCL devices). */
     size_t differ = 0, inside = 0;
@@ -99,7 +99,7 @@ static void test_blackscholes(void)
     }
     float r = 0.02f, v = 0.30f;
     void *args[] = {S, K, T, call, put, &r, &v};
-    run(args, 0, N, N);
+    clpool__native_run_items(run, args, 0, N, N);
     for (size_t i = 0; i < N; i++) {
         float c, p;
         ref_blackscholes(S[i], K[i], T[i], r, v, &c, &p);
@@ -181,7 +181,7 @@ static void test_refusals(void)
                              NULL);
     float x[2] = {0, 0};
     void *args[] = {x};
-    nt_fn(&b, "k")(args, 0, 2, 2);
+    clpool__native_run_items(nt_fn(&b, "k"), args, 0, 2, 2);
     ASSERT_NEAR(x[1], 5, 0);
     nt_built_free(&b);
 }
@@ -235,7 +235,7 @@ static void test_compiler_errors(void)
                     "__kernel void k(__global int *x) { x[0] = FROM_CC; }\n", NULL);
     int v = 0;
     void *args[] = {&v};
-    nt_fn(&b, "k")(args, 0, 1, 1);
+    clpool__native_run_items(nt_fn(&b, "k"), args, 0, 1, 1);
     ASSERT_EQ(v, 7);
     nt_built_free(&b);
     nt_set_cc(saved_copy);
@@ -266,7 +266,7 @@ static void test_spawn_edges(void)
                     NULL);
     int v = 0;
     void *args[] = {&v};
-    nt_fn(&b, "k")(args, 0, 1, 1);
+    clpool__native_run_items(nt_fn(&b, "k"), args, 0, 1, 1);
     ASSERT_EQ(v, 42);
     nt_built_free(&b);
     b = nt_build(pool, "ignored.cl", "__kernel void k(__global int *x) { x[0] = ; }\n", NULL);
@@ -290,7 +290,7 @@ static void test_options(void)
                              "-cl-std=CL1.2 -cl-fast-relaxed-math -cl-denorms-are-zero");
     float x[4] = {1, 2, 3, 4}, y[4];
     void *args[] = {x, y};
-    nt_fn(&b, "scale")(args, 0, 4, 4);
+    clpool__native_run_items(nt_fn(&b, "scale"), args, 0, 4, 4);
     for (int i = 0; i < 4; i++)
         ASSERT_NEAR(y[i], 3 * x[i] + 1.5f, 1e-6);
     nt_built_free(&b);
@@ -308,7 +308,7 @@ static void test_options(void)
         b = nt_build_ok(pool, "include.cl", isrc, opt);
         int got = 0;
         void *iargs[] = {&got};
-        nt_fn(&b, "k")(iargs, 0, 1, 1);
+        clpool__native_run_items(nt_fn(&b, "k"), iargs, 0, 1, 1);
         ASSERT_EQ(got, 11);
         nt_built_free(&b);
     }
@@ -366,21 +366,21 @@ static void test_kernel_shapes(void)
         "__kernel void count(__global volatile int *n) { atomic_inc(n); }\n";
     nt_built b = nt_build_ok(pool, "shapes.cl", src, NULL);
     void *none[1] = {NULL};
-    nt_fn(&b, "nothing")(none, 0, 10, 10);
-    nt_fn(&b, "empty")(none, 0, 10, 10);
+    clpool__native_run_items(nt_fn(&b, "nothing"), none, 0, 10, 10);
+    clpool__native_run_items(nt_fn(&b, "empty"), none, 0, 10, 10);
     int out[8] = {0};
     struct {
         float scale;
         int add;
     } p = {2.0f, 5};
     void *args[] = {out, &p};
-    nt_fn(&b, "fill")(args, 2, 8, 8);
+    clpool__native_run_items(nt_fn(&b, "fill"), args, 2, 8, 8);
     ASSERT_EQ(out[0], 0);
     for (int i = 2; i < 8; i++)
         ASSERT_EQ(out[i], 2 * i + 5 + 8000);
     int n = 0;
     void *cargs[] = {&n};
-    nt_fn(&b, "count")(cargs, 0, 100, 100);
+    clpool__native_run_items(nt_fn(&b, "count"), cargs, 0, 100, 100);
     ASSERT_EQ(n, 100);
     nt_built_free(&b);
 
@@ -404,7 +404,7 @@ static void test_kernel_shapes(void)
     ASSERT(b.log == NULL);
     double x[4] = {1, 2, 3, 4}, y[4] = {1, 2, 3, 4};
     void *dargs[] = {x, y};
-    nt_fn(&b, "outer")(dargs, 1, 4, 4);
+    clpool__native_run_items(nt_fn(&b, "outer"), dargs, 1, 4, 4);
     for (int i = 0; i < 4; i++) {
         ASSERT_NEAR(x[i], i == 0 ? 1 : 2 * (i + 1), 0);
         ASSERT_NEAR(y[i], i == 0 ? 1 : 2 * (i + 1), 0);
@@ -421,7 +421,7 @@ static void test_kernel_shapes(void)
         b = nt_build_ok(pool, "twice.cl", twice, fast ? "-DFAST" : NULL);
         int got = 0;
         void *targs[] = {&got};
-        nt_fn(&b, "k")(targs, 0, 1, 1);
+        clpool__native_run_items(nt_fn(&b, "k"), targs, 0, 1, 1);
         ASSERT_EQ(got, fast ? 1 : 2);
         nt_built_free(&b);
     }
@@ -435,7 +435,7 @@ static void test_kernel_shapes(void)
                     NULL);
     int ids[6] = {0};
     void *iargs[] = {ids};
-    nt_fn(&b, "k")(iargs, 2, 6, 6);
+    clpool__native_run_items(nt_fn(&b, "k"), iargs, 2, 6, 6);
     for (int i = 2; i < 6; i++)
         ASSERT_EQ(ids[i], 3 * i);
     nt_built_free(&b);
@@ -486,10 +486,10 @@ static void test_atomics(void)
     pid_t child = fork();
     ASSERT(child >= 0);
     if (child == 0) {
-        run(args, 0, N / 2, N);
+        clpool__native_run_items(run, args, 0, N / 2, N);
         _exit(0);
     }
-    run(args, N / 2, N, N);
+    clpool__native_run_items(run, args, N / 2, N, N);
     int st;
     ASSERT_EQ(waitpid(child, &st, 0), child);
     ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -554,7 +554,7 @@ static void test_vectors(void)
     float out[32];
     int ints[16];
     void *args[] = {in, out, ints};
-    nt_fn(&b, "vec")(args, 0, 2, 2);
+    clpool__native_run_items(nt_fn(&b, "vec"), args, 0, 2, 2);
     /* item 0: v = (1, 2, 3, 4) */
     const float want0[16] = {1.5f, 4.5f, 9.5f, 16.5f,  10, 20, 3, 4,
                              4, 3, 3, 1,               1 + 30, 1 + sqrtf(5), 1, 1};

@@ -48,7 +48,7 @@ static void test_ints(void)
     int a = -1234567, bb = 98765;
     uint32_t ua = 4000000000u, ub = 400000000u;
     void *args[] = {o, u, l, &a, &bb, &ua, &ub};
-    nt_fn(&b, "ints")(args, 0, 1, 1);
+    clpool__native_run_items(nt_fn(&b, "ints"), args, 0, 1, 1);
 
     ASSERT_EQ(o[0], a);
     ASSERT_EQ(o[1], bb);
@@ -164,7 +164,7 @@ static void test_floats(void)
     const uint16_t h = 0x3600; /* 0.375 as an IEEE binary16 (no _Float16 needed here) */
     memcpy(&d[8], &h, sizeof h);
     void *args[] = {f, d, n, &x, &y};
-    nt_fn(&b, "floats")(args, 0, 1, 1);
+    clpool__native_run_items(nt_fn(&b, "floats"), args, 0, 1, 1);
 
     const float pi = 3.14159265358979323846f;
     NEAR(f[0], 1);
@@ -290,7 +290,7 @@ static void test_vectors(void)
     int i[8][4];
     uint32_t u[4][4];
     void *args[] = {f, i, u};
-    nt_fn(&b, "vecs")(args, 0, 1, 1);
+    clpool__native_run_items(nt_fn(&b, "vecs"), args, 0, 1, 1);
     const float x[4] = {0.25f, 1, 4, 9};
     const int a[4] = {-3, 0, 7, INT_MIN};
     for (int k = 0; k < 4; k++) {

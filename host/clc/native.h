@@ -6,21 +6,71 @@
  *
  * The shared object's ABI: for each __kernel `name` it exports
  *
- *     void clpool_run_<name>(void *const *args, size_t begin, size_t end,
- *                            size_t global_size);
+ *     void clpool_run_<name>(void *const *args, const struct clpool__native_range *r,
+ *                            size_t gbegin, size_t gend);
  *
- * which runs items [begin, end) (get_global_id(0) == i, get_global_size(0)
- * == global_size). args[p] is, for parameter p, the address of the buffer's
- * first byte when the parameter is a pointer, or the address of the scalar's
- * bytes when it is passed by value.
+ * which runs the work-groups [gbegin, gend) of the range r, in linear group
+ * order (dimension 0 fastest). Group g's items in dimension d are
+ * [g_d * elsize[d], min((g_d + 1) * elsize[d], gsize[d])) past off[d], so
+ * the last group of a dimension may be smaller (OpenCL 2.0's non-uniform
+ * groups). Every work-item function has its whole-range value. args[p] is,
+ * for parameter p, the address of the buffer's first byte when the
+ * parameter is a pointer, or the address of the scalar's bytes when it is
+ * passed by value.
  */
 #ifndef CLPOOL_CLC_NATIVE_H
 #define CLPOOL_CLC_NATIVE_H
 
 #include "../internal.h"
 
-typedef void (*clpool__native_fn)(void *const *args, size_t begin, size_t end,
-                                  size_t global_size);
+/* The range's fields, declared once for the host (below) and for the
+ * prelude (as text, clpool_range_t_): entries past dims are 1 (sizes,
+ * group counts) and 0 (offsets). */
+#define CLPOOL__NATIVE_RANGE_FIELDS                                                    \
+    unsigned dims;                                                                     \
+    size_t gsize[3], off[3], elsize[3], ngroups[3];
+struct clpool__native_range {
+    CLPOOL__NATIVE_RANGE_FIELDS
+};
+
+typedef void (*clpool__native_fn)(void *const *args, const struct clpool__native_range *r,
+                                  size_t gbegin, size_t gend);
+
+/* The native range of nd, whose local sizes are all set (pick_local ran):
+ * ngroups rounds up. */
+static inline void clpool__native_range_of(const clpool__nd *nd, struct clpool__native_range *r)
+{
+    r->dims = nd->dims;
+    for (unsigned d = 0; d < 3; d++) {
+        r->gsize[d] = nd->global[d];
+        r->off[d] = nd->offset[d];
+        r->elsize[d] = nd->local[d] != 0 ? nd->local[d] : 1;
+        r->ngroups[d] = r->gsize[d] / r->elsize[d] + (r->gsize[d] % r->elsize[d] != 0);
+    }
+}
+
+/* Runs items [begin, end) of a 1-D map of global items (a tool's or a
+ * test's call): groups of gcd(begin, end) items make [begin, end) whole
+ * groups. */
+static inline void clpool__native_run_items(clpool__native_fn fn, void *const *args,
+                                            size_t begin, size_t end, size_t global)
+{
+    size_t a = begin, b = end;
+    while (b != 0) {
+        size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    if (a == 0 || end <= begin)
+        return;
+    clpool__nd nd;
+    clpool__nd_1d(&nd, global);
+    nd.local[0] = a;
+    nd.local[1] = nd.local[2] = 1;
+    struct clpool__native_range r;
+    clpool__native_range_of(&nd, &r);
+    fn(args, &r, begin / a, end / a + (end % a != 0));
+}
 
 #define CLPOOL__NATIVE_PREFIX "clpool_run_"
 

@@ -7,7 +7,7 @@
 #include "clc/native.h"
 #include "clc/scan.h"
 
-#define HIDDEN_PARAMS "size_t clpool_gid_, size_t clpool_gsize_"
+#define HIDDEN_PARAMS "const clpool_wi_t_ *clpool_wi_, size_t clpool_gid_"
 
 /* One change to the source: del bytes at `at` are replaced by the ins
  * strings; with keep_newlines, the newlines among the deleted bytes are put
@@ -229,7 +229,7 @@ static int kernel_uses(const clpool_program *prog, edits *e)
         size_t open_at = t.v[i + 1].start + 1;
         int empty = close == i + 2;
         if (braces > 0 || t.v[i].directive) {
-            status |= add_edit(e, (edit){open_at, 0, {"clpool_gid_, clpool_gsize_",
+            status |= add_edit(e, (edit){open_at, 0, {"clpool_wi_, clpool_gid_",
                                                       empty ? NULL : ", ", NULL}, 0});
             continue;
         }
@@ -286,10 +286,14 @@ static void unqualified(clpool__buf *b, const clpool__param *p)
     }
 }
 
+/* The exported caller of the ABI in native.h: the groups [gb, ge) of the
+ * range, each run row by row (dimensions 2 and 1), and each row as one loop
+ * over dimension 0 that the compiler can inline the kernel into and
+ * vectorise. */
 static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
 {
     const char *proto = "void " CLPOOL__NATIVE_PREFIX "%s(void *const *clpool_args_, "
-                        "size_t clpool_begin_, size_t clpool_end_, size_t clpool_gsz_)";
+                        "const clpool_range_t_ *clpool_r_, size_t clpool_gb_, size_t clpool_ge_)";
     clpool__buf_fmt(b, proto, sig->name);
     clpool__buf_str(b, " __attribute__((visibility(\"default\")));\n");
     clpool__buf_fmt(b, proto, sig->name);
@@ -308,24 +312,37 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
             clpool__buf_fmt(b, "    void *clpool_a%zu_ = clpool_args_[%zu];\n", p, p);
         }
     }
+    /* A copy of the range: the compiler then knows that the kernel's stores
+     * cannot change it, and keeps its fields in registers. */
+    clpool__buf_str(b, "    const clpool_range_t_ clpool_rc_ = *clpool_r_;\n"
+                       "    clpool_wi_t_ clpool_w_;\n"
+                       "    clpool_w_.r = &clpool_rc_;\n"
+                       "    for (size_t clpool_g_ = clpool_gb_; clpool_g_ < clpool_ge_; "
+                       "clpool_g_++) {\n"
+                       "        clpool_wi_group_(&clpool_w_, clpool_g_);\n"
+                       "        for (size_t clpool_l2_ = 0; clpool_l2_ < clpool_w_.lsize[2]; "
+                       "clpool_l2_++)\n"
+                       "        for (size_t clpool_l1_ = 0; clpool_l1_ < clpool_w_.lsize[1]; "
+                       "clpool_l1_++) {\n"
+                       "            clpool_wi_row_(&clpool_w_, clpool_l1_, clpool_l2_);\n"
+                       "            const size_t clpool_b0_ = clpool_w_.base0;\n"
+                       "            const size_t clpool_e0_ = clpool_b0_ + clpool_w_.lsize[0];\n");
     if (helpers) {
         /* Helpers read the file-scope copies, so items must run one after
          * the other: no simd. */
-        clpool__buf_str(b, "    clpool_gsize_ = clpool_gsz_;\n"
-                           "    for (size_t clpool_i_ = clpool_begin_; clpool_i_ < clpool_end_; "
-                           "clpool_i_++) {\n        clpool_gid_ = clpool_i_;\n    ");
+        clpool__buf_str(b, "            clpool_wi_ = &clpool_w_;\n"
+                           "            for (size_t clpool_i_ = clpool_b0_; clpool_i_ < "
+                           "clpool_e0_; clpool_i_++) {\n"
+                           "                clpool_gid_ = clpool_i_;\n");
     } else {
         clpool__buf_str(b, "#pragma omp simd\n"
-                           "    for (size_t clpool_i_ = clpool_begin_; clpool_i_ < clpool_end_; "
-                           "clpool_i_++)\n");
+                           "            for (size_t clpool_i_ = clpool_b0_; clpool_i_ < "
+                           "clpool_e0_; clpool_i_++) {\n");
     }
-    clpool__buf_fmt(b, "        %s(clpool_i_, clpool_gsz_", sig->name);
+    clpool__buf_fmt(b, "                %s(&clpool_w_, clpool_i_", sig->name);
     for (size_t p = 0; p < sig->nparams; p++)
         clpool__buf_fmt(b, ", clpool_a%zu_", p);
-    clpool__buf_str(b, ");\n");
-    if (helpers)
-        clpool__buf_str(b, "    }\n");
-    clpool__buf_str(b, "    (void)clpool_args_;\n}\n\n");
+    clpool__buf_str(b, ");\n            }\n        }\n    }\n    (void)clpool_args_;\n}\n\n");
 }
 
 /* ---------------------------------------------------------------- text */
@@ -361,7 +378,8 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     }
     if (kernel_uses(prog, &e) != 0 || (vectors && vector_literals(src, &e) != 0))
         goto no_memory;
-    qsort(e.v, e.n, sizeof *e.v, by_offset);
+    if (e.n > 0)
+        qsort(e.v, e.n, sizeof *e.v, by_offset);
 
     size_t at = 0;
     for (size_t i = 0; i < e.n; i++) {

@@ -567,6 +567,39 @@ fail:
 
 static const char *const kernel_words[] = {"__kernel", "kernel", NULL};
 
+/* Reads reqd_work_group_size(x, y, z) from the attribute at i, if it holds
+ * one with three plain numbers. */
+static void read_reqd(const parser *p, size_t i, clpool__kernel_sig *sig)
+{
+    size_t end = skip_attribute(p, i);
+    for (size_t j = i; j + 7 < end; j++) {
+        if (!tok_is(p, j, "reqd_work_group_size") && !tok_is(p, j, "__reqd_work_group_size__"))
+            continue;
+        if (!tok_punct(p, j + 1, '(') || !tok_punct(p, j + 3, ',') || !tok_punct(p, j + 5, ',') ||
+            !tok_punct(p, j + 7, ')'))
+            return;
+        size_t v[3];
+        for (int d = 0; d < 3; d++) {
+            const tok *t = &p->t[j + 2 + 2 * (size_t)d];
+            if (t->kind != TOK_NUMBER)
+                return;
+            char *stop;
+            char num[32];
+            size_t len = t->len < sizeof num - 1 ? t->len : sizeof num - 1;
+            memcpy(num, p->s + t->off, len);
+            num[len] = '\0';
+            unsigned long long x = strtoull(num, &stop, 0);
+            while (*stop == 'u' || *stop == 'U' || *stop == 'l' || *stop == 'L')
+                stop++;
+            if (*stop != '\0' || x == 0 || x > SIZE_MAX)
+                return;
+            v[d] = (size_t)x;
+        }
+        memcpy(sig->reqd, v, sizeof v);
+        return;
+    }
+}
+
 /* Tries to read a kernel definition whose `__kernel`/`kernel` is at i. On a
  * match fills sig and returns the index of its body's '{' (so the caller's
  * brace count sees the body); otherwise returns i + 1 with sig untouched.
@@ -574,11 +607,27 @@ static const char *const kernel_words[] = {"__kernel", "kernel", NULL};
 static size_t try_kernel(const parser *p, size_t i, clpool__kernel_sig *sig, int *oom)
 {
     size_t j = i + 1, name = SIZE_MAX, void_at = SIZE_MAX;
+    size_t reqd_at[8], nreqd = 0; /* attributes seen, read once the kernel matched */
+    /* An attribute just before the kernel keyword: __attribute__((...)) __kernel */
+    for (size_t b = i; b >= 2 && tok_punct(p, b - 1, ')') && nreqd < 8;) {
+        size_t a = SIZE_MAX;
+        for (size_t c = b - 1; c-- > 0 && b - c < 64;)
+            if (is_attribute(p, c) && skip_attribute(p, c) == b) {
+                a = c;
+                break;
+            }
+        if (a == SIZE_MAX)
+            break;
+        reqd_at[nreqd++] = a;
+        b = a;
+    }
     while (j < p->n && !tok_punct(p, j, '(')) {
         if (is_attribute(p, j)) {
             size_t end = skip_attribute(p, j);
             if (end == j)
                 return i + 1;
+            if (nreqd < 8)
+                reqd_at[nreqd++] = j;
             j = end;
             continue;
         }
@@ -598,8 +647,11 @@ static size_t try_kernel(const parser *p, size_t i, clpool__kernel_sig *sig, int
     if (close >= p->n)
         return i + 1;
     size_t body = close + 1;
-    for (size_t next = skip_attribute(p, body); next != body; next = skip_attribute(p, body))
+    for (size_t next = skip_attribute(p, body); next != body; next = skip_attribute(p, body)) {
+        if (nreqd < 8)
+            reqd_at[nreqd++] = body;
         body = next;
+    }
     if (!tok_punct(p, body, '{'))
         return i + 1; /* a declaration, or not a kernel at all */
 
@@ -610,6 +662,9 @@ static size_t try_kernel(const parser *p, size_t i, clpool__kernel_sig *sig, int
         *oom = 1;
         return i + 1;
     }
+    memset(sig->reqd, 0, sizeof sig->reqd);
+    for (size_t r = 0; r < nreqd; r++)
+        read_reqd(p, reqd_at[r], sig);
     sig->line = p->t[name].line;
     sig->name_offset = p->t[name].off;
     sig->open_paren = p->t[open].off;

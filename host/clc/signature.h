@@ -33,6 +33,7 @@ typedef struct clpool__kernel_sig {
     size_t name_offset;   /* byte offset of the name in the source */
     size_t open_paren;    /* byte offset of the '(' opening the parameter list */
     size_t close_paren;   /* byte offset of the matching ')' */
+    size_t reqd[3];       /* __attribute__((reqd_work_group_size(x, y, z))), all 0 if none */
 } clpool__kernel_sig;
 
 /* Parses every __kernel / kernel function definition in source (comments and

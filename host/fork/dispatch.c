@@ -268,8 +268,8 @@ static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
         *used = *used + (size_t)r < len ? *used + (size_t)r : len;
 }
 
-/* Messages name absolute items: job->first is added to the job's own
- * counters (the workers' begin and end already include it). */
+/* Messages name absolute items (work-groups, past 1-D): job->first is added
+ * to the job's own counters (the workers' begin and end already include it). */
 static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clpool__fork_job *job,
                       uint32_t gen, const struct failure *f)
 {
@@ -279,34 +279,50 @@ static int map_failed(struct clpool__fork_pool *fp, clpool_kernel *k, struct clp
     if (f->status == CLPOOL_ETIMEDOUT) {
         size_t done = atomic_load_explicit(&job->done, memory_order_relaxed);
         size_t next = atomic_load_explicit(&job->next, memory_order_relaxed);
+        /* In items where the range is 1-D: groups are elsize items, but for
+         * a smaller last group, which counts as whole here. */
+        const struct clpool__native_range *r = &job->range;
+        int in_items = r->dims == 1;
+        size_t total = n, left = n - done;
+        if (in_items) {
+            size_t e = (first + n) * r->elsize[0];
+            total = (e < r->gsize[0] ? e : r->gsize[0]) - first * r->elsize[0];
+            left = left * r->elsize[0] < total ? left * r->elsize[0] : total;
+        }
         append(msg, sizeof msg, &used,
                "kernel '%s' did not finish within the pool's time limit of %u ms: %zu of %zu "
-               "items unfinished",
-               k->name, fp->pool->cfg.timeout_ms, n - done, n);
+               "%s unfinished",
+               k->name, fp->pool->cfg.timeout_ms, left, total, in_items ? "items" : "work-groups");
         unsigned listed = 0;
+        char words[128];
         for (uint32_t i = 0; i < fp->nworkers; i++) {
             struct clpool__fork_wshared *w = &fp->ctl->w[i];
             if (fp->workers[i].state != FORK_W_LIVE ||
                 atomic_load_explicit(&w->cur, memory_order_relaxed) != gen)
                 continue;
-            if (listed++ < 4)
-                append(msg, sizeof msg, &used, "%s items [%zu, %zu) on worker %u (pid %ld)",
-                       listed == 1 ? "; running:" : ",",
-                       atomic_load_explicit(&w->begin, memory_order_relaxed),
-                       atomic_load_explicit(&w->end, memory_order_relaxed), i,
-                       (long)fp->workers[i].pid);
+            if (listed++ < 4) {
+                clpool__fork_units_words(job, atomic_load_explicit(&w->begin, memory_order_relaxed),
+                                         atomic_load_explicit(&w->end, memory_order_relaxed),
+                                         words, sizeof words);
+                append(msg, sizeof msg, &used, "%s %s on worker %u (pid %ld)",
+                       listed == 1 ? "; running:" : ",", words, i, (long)fp->workers[i].pid);
+            }
         }
         if (listed > 4)
             append(msg, sizeof msg, &used, " and %u more", listed - 4);
-        if (next < n)
-            append(msg, sizeof msg, &used, "; not started: items [%zu, %zu)", first + next,
-                   first + n);
+        if (next < n) {
+            clpool__fork_units_words(job, first + next, first + n, words, sizeof words);
+            append(msg, sizeof msg, &used, "; not started: %s", words);
+        }
         append(msg, sizeof msg, &used, "; the workers running it were killed");
     } else if (f->worker != UINT32_MAX) {
         append(msg, sizeof msg, &used, "worker %u (pid %ld) %s while running ", f->worker,
                (long)f->pid, f->how);
-        if (f->end > f->begin)
-            append(msg, sizeof msg, &used, "items [%zu, %zu) of ", f->begin, f->end);
+        if (f->end > f->begin) {
+            char words[128];
+            clpool__fork_units_words(job, f->begin, f->end, words, sizeof words);
+            append(msg, sizeof msg, &used, "%s of ", words);
+        }
         append(msg, sizeof msg, &used, "kernel '%s'; the workers still running it were killed",
                k->name);
     } else if (f->idle_worker != UINT32_MAX) {
@@ -343,12 +359,13 @@ static int ensure_workers(struct clpool__fork_pool *fp, int thorough)
                : clpool__error(fp->pool, CLPOOL_EWORKER, "fork backend: no worker processes");
 }
 
-/* Starts items [first, first+count) of a map of global items and returns
- * once they are published; finish_map waits for them. shift[i] (NULL: all
- * 0) moves buffer argument i's pointer back by that many bytes, so that a
- * window buffer holding elements [first, first+count) of a host array is
- * indexed by absolute item numbers. On success the map is fp->flight. */
-static int start_map(clpool_kernel *k, size_t first, size_t count, size_t global,
+/* Starts the work-groups [first, first+count) of the range nd (its local
+ * sizes set) and returns once they are published; finish_map waits for
+ * them. shift[i] (NULL: all 0) moves buffer argument i's pointer back by
+ * that many bytes, so that a window buffer holding a chunk's elements of a
+ * host array is indexed by absolute item numbers. On success the map is
+ * fp->flight. */
+static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_t count,
                      const clpool_arg *args, const size_t *shift, size_t nargs)
 {
     clpool *pool = k->prog->pool;
@@ -366,11 +383,19 @@ static int start_map(clpool_kernel *k, size_t first, size_t count, size_t global
     struct clpool__fork_job *job = clpool__fork_job_begin(fp, &gen);
     job->cmd = FORK_CMD_MAP;
     job->kslot = fk->kslot;
+    clpool__native_range_of(nd, &job->range);
     job->n = count;
     job->first = first;
-    job->global = global;
+    job->unit = 1;
+    for (unsigned d = 0; d < 3; d++)
+        job->unit *= job->range.elsize[d];
     size_t off = 0;
     for (size_t i = 0; i < nargs; i++) {
+        if (args[i].kind == CLPOOL_ARG_LOCAL)
+            return clpool__error(pool, CLPOOL_EARG,
+                                 "kernel '%s' argument %zu: the fork backend cannot run "
+                                 "__local parameters yet",
+                                 k->name, i);
         if (args[i].kind == CLPOOL_ARG_BUFFER) {
             /* Through uintptr_t: the shifted pointer may lie before the
              * buffer (outside any object), which pointer arithmetic may not
@@ -411,20 +436,73 @@ static int finish_map(struct clpool__fork_pool *fp)
     return map_failed(fp, fp->flight.k, fp->flight.job, fp->flight.gen, &f);
 }
 
-int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+/* The groups of a whole range. */
+static size_t groups_of(const clpool__nd *nd)
 {
-    int status = start_map(k, 0, n, n, args, NULL, nargs);
+    size_t g = 1;
+    for (unsigned d = 0; d < 3; d++) {
+        size_t l = nd->local[d] != 0 ? nd->local[d] : 1;
+        g *= nd->global[d] / l + (nd->global[d] % l != 0);
+    }
+    return g;
+}
+
+int clpool__fork_map(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
+                     size_t nargs)
+{
+    int status = start_map(k, nd, 0, groups_of(nd), args, NULL, nargs);
     return status != CLPOOL_OK ? status : finish_map(k->prog->pool->impl);
+}
+
+void clpool__fork_pick_local(const clpool_kernel *k, clpool__nd *nd)
+{
+    (void)k;
+    nd->local[0] = nd->global[0] < FORK_GROUP_ITEMS ? nd->global[0] : FORK_GROUP_ITEMS;
+    nd->local[1] = nd->local[2] = 1;
+}
+
+void clpool__fork_kernel_limits(clpool_kernel *k)
+{
+    clpool__kernel_limits *lim = &k->limits;
+    memset(lim, 0, sizeof *lim);
+    if (k->sig != NULL)
+        memcpy(lim->reqd, k->sig->reqd, sizeof lim->reqd);
+    lim->max_group = FORK_MAX_GROUP;
+    for (unsigned d = 0; d < 3; d++)
+        lim->max_item[d] = FORK_MAX_GROUP;
+    lim->local_mem = FORK_LOCAL_MEM;
+}
+
+void clpool__fork_units_words(const struct clpool__fork_job *job, size_t gb, size_t ge, char *buf,
+                              size_t len)
+{
+    const struct clpool__native_range *r = &job->range;
+    if (r->dims == 1) {
+        size_t b = gb * r->elsize[0], e = ge * r->elsize[0];
+        if (e > r->gsize[0])
+            e = r->gsize[0];
+        snprintf(buf, len, "items [%zu, %zu)", r->off[0] + b, r->off[0] + e);
+        return;
+    }
+    snprintf(buf, len, "work-groups [%zu, %zu) of the %u-D range's %zu", gb, ge, r->dims,
+             r->ngroups[0] * r->ngroups[1] * r->ngroups[2]);
 }
 
 /* Native kernels take any pointer, so every kernel runs in windows: no
  * wrapper is needed and CLPOOL__ENOWINDOW is never returned. While a window
  * runs, the parent is free: the core copies the next window's inputs into
  * the arena meanwhile (plain memcpy, made visible by the next publication). */
-int clpool__fork_window_start(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+int clpool__fork_window_start(clpool_kernel *k, const clpool__nd *nd, size_t begin, size_t count,
                               const clpool_arg *args, const size_t *shift, size_t nargs)
 {
-    return start_map(k, begin, count, global_size, args, shift, nargs);
+    /* The slice [begin, begin+count) of the outermost dimension is whole
+     * groups of it: the groups of every inner dimension, times its own. */
+    unsigned od = nd->dims - 1;
+    size_t l = nd->local[od] != 0 ? nd->local[od] : 1, inner = groups_of(nd);
+    size_t outer = nd->global[od] / l + (nd->global[od] % l != 0);
+    inner /= outer;
+    size_t gb = begin / l, ge = (begin + count) / l + ((begin + count) % l != 0);
+    return start_map(k, nd, gb * inner, (ge - gb) * inner, args, shift, nargs);
 }
 
 int clpool__fork_window_wait(clpool_kernel *k)

@@ -44,6 +44,7 @@
 #define CLPOOL_FORK_H
 
 #include "../internal.h"
+#include "../clc/native.h"
 
 #include <limits.h>
 #include <stdalign.h>
@@ -62,6 +63,15 @@
 #define FORK_SCALAR_ALIGN 128 /* the alignment of OpenCL's widest vector, double16 */
 /* A worker's message about a failed command (a dlerror text). */
 #define FORK_ERRLEN 512
+/* The work-group size the fork backend picks along dimension 0 when nobody
+ * chose one: long enough that the per-row bookkeeping of the generated
+ * caller is lost in the item loop, short enough that chunks and the claims
+ * of uneven maps stay fine-grained. */
+#define FORK_GROUP_ITEMS ((size_t)1024)
+/* The largest work-group a range may ask for, and the __local memory a
+ * group may have. */
+#define FORK_MAX_GROUP ((size_t)4096)
+#define FORK_LOCAL_MEM ((size_t)1 << 20)
 /* Kernel names travel in the slot of a RESOLVE command. */
 #define FORK_NAME_MAX 256
 /* Separates data written by different processes into different cache lines
@@ -84,12 +94,14 @@ struct clpool__fork_job {
     uint32_t cmd;
     uint32_t nworkers; /* live workers when published: chunk sizes, acks */
     uint32_t pslot, kslot;
-    size_t n;          /* maps: items; commands: acks expected */
-    /* Maps: the kernel runs items [first, first+n) of a map of global items
-     * (a chunk of a bigger map, host/chunk.c; a whole map has first 0 and
-     * global n). Claims and done count from 0 to n: only the call into the
-     * kernel and the ranges shown to the parent are offset by first. */
-    size_t first, global;
+    size_t n;          /* maps: work-groups; commands: acks expected */
+    /* Maps: the kernel runs the work-groups [first, first+n) of range (a
+     * chunk of a bigger map, host/chunk.c, is a slice of its groups; a whole
+     * map has first 0). Claims and done count from 0 to n: only the call
+     * into the kernel and the ranges shown to the parent are offset by
+     * first. unit is the items of a whole group, for claim sizes. */
+    size_t first, unit;
+    struct clpool__native_range range;
     void *argv[FORK_MAX_ARGS];
     char path[PATH_MAX];
     char name[FORK_NAME_MAX];
@@ -111,8 +123,8 @@ struct clpool__fork_wshared {
     _Atomic uint32_t life;
     _Atomic uint32_t sleeping;  /* counted in ctl->sleepers */
     _Atomic uint32_t ready;     /* startup finished: WORKER_READY or WORKER_FAILED */
-    /* The chunk being run, for the message if the worker dies in it; absolute
-     * item numbers (job->first added). */
+    /* The work-groups being run, for the message if the worker dies in them;
+     * absolute group numbers (job->first added). */
     _Atomic size_t begin, end;
     /* The last command's outcome: 0 or -1 with err set. */
     int status;
@@ -279,9 +291,19 @@ int clpool__fork_command(struct clpool__fork_pool *fp, uint32_t cmd, uint32_t ps
                          uint32_t kslot, const char *text);
 /* The map, window_start and window_wait slots: one path, a map being its own
  * single window. */
-int clpool__fork_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
-int clpool__fork_window_start(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+int clpool__fork_map(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
+                     size_t nargs);
+int clpool__fork_window_start(clpool_kernel *k, const clpool__nd *nd, size_t begin, size_t count,
                               const clpool_arg *args, const size_t *shift, size_t nargs);
+/* The pick_local slot: groups of up to FORK_GROUP_ITEMS items along
+ * dimension 0. */
+void clpool__fork_pick_local(const clpool_kernel *k, clpool__nd *nd);
+/* k->limits for a fork kernel (its reqd_work_group_size from the parser). */
+void clpool__fork_kernel_limits(clpool_kernel *k);
+/* "items [8192, 12288)" for a 1-D range, "work-groups [3, 5) of 16" for
+ * others: the absolute groups [gb, ge) of job's range, in words. */
+void clpool__fork_units_words(const struct clpool__fork_job *job, size_t gb, size_t ge, char *buf,
+                              size_t len);
 int clpool__fork_window_wait(clpool_kernel *k);
 
 /* -------------------------------------------------------------- programs.c */

@@ -204,6 +204,7 @@ int clpool__fork_kernel_create(clpool_kernel *k)
     fp->kerns[slot].pslot = fprog->pslot;
     fk->kslot = slot;
     k->impl = fk;
+    clpool__fork_kernel_limits(k);
     return CLPOOL_OK;
 
 free_fk:

@@ -17,12 +17,18 @@
 #define ALIGN_ITEMS ((size_t)16)
 #define MIN_CHUNK ((size_t)32)
 
-static size_t chunk_for(size_t remaining, size_t nworkers)
+/* In work-groups of unit items: the alignment and the minimum are in items
+ * (a group of ALIGN_ITEMS or more is aligned already, being whole). */
+static size_t chunk_for(size_t remaining, size_t nworkers, size_t unit)
 {
     size_t c = remaining / (GUIDED_K * (nworkers ? nworkers : 1));
-    c = (c + ALIGN_ITEMS - 1) & ~(ALIGN_ITEMS - 1);
-    if (c < MIN_CHUNK)
-        c = MIN_CHUNK;
+    if (unit < ALIGN_ITEMS) {
+        size_t align = ALIGN_ITEMS / unit;
+        c = (c + align - 1) / align * align;
+    }
+    size_t min = (MIN_CHUNK + unit - 1) / unit;
+    if (c < min)
+        c = min;
     return c < remaining ? c : remaining;
 }
 
@@ -33,7 +39,7 @@ int clpool__fork_claim(struct clpool__fork_job *job, size_t *begin, size_t *end)
     for (;;) {
         if (cur >= n)
             return 0;
-        size_t c = chunk_for(n - cur, job->nworkers);
+        size_t c = chunk_for(n - cur, job->nworkers, job->unit != 0 ? job->unit : 1);
         /* Relaxed is enough: the items' data was published with the job, and
          * results are published through job->done. */
         if (atomic_compare_exchange_weak_explicit(&job->next, &cur, cur + c,

@@ -140,7 +140,7 @@ static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen
         _exit(EXIT_BAD_JOB); /* the parent resolved it everywhere first */
     clpool__native_fn fn = w->t.fns[job->kslot];
     void *const *argv = job->argv;
-    size_t n = job->n, first = job->first, global = job->global, begin, end;
+    size_t n = job->n, first = job->first, begin, end;
     while (clpool__fork_claim(job, &begin, &end)) {
         /* Without PR_SET_PDEATHSIG an orphan would go on with a long map
          * nobody waits for: look at the parent once per chunk (a chunk is
@@ -149,7 +149,7 @@ static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen
             _exit(EXIT_PARENT_GONE);
         atomic_store_explicit(&w->me->begin, first + begin, memory_order_relaxed);
         atomic_store_explicit(&w->me->end, first + end, memory_order_relaxed);
-        fn(argv, first + begin, first + end, global);
+        fn(argv, &job->range, first + begin, first + end);
         /* acq_rel: the worker that completes the count has seen every other
          * worker's results before it tells the parent. */
         size_t done = atomic_fetch_add_explicit(&job->done, end - begin, memory_order_acq_rel);

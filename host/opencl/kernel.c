@@ -42,6 +42,35 @@ static char *kernel_names(cl_program program)
     return pretty;
 }
 
+/* The kernel's work-group limits, for the core's range checks. A query
+ * that fails leaves its limit at 0 (unknown): the launch then says. */
+static void limits(clpool_kernel *k, cl_kernel kernel)
+{
+    const struct clpool__cl_pool *cl = clpool__cl_of(k->prog->pool);
+    clpool__kernel_limits *lim = &k->limits;
+    memset(lim, 0, sizeof *lim);
+    size_t reqd[3] = {0, 0, 0}, wg = 0, items[3] = {0, 0, 0};
+    cl_ulong kernel_local = 0, device_local = 0;
+    if (clGetKernelWorkGroupInfo(kernel, cl->device, CL_KERNEL_COMPILE_WORK_GROUP_SIZE,
+                                 sizeof reqd, reqd, NULL) == CL_SUCCESS &&
+        reqd[0] != 0)
+        memcpy(lim->reqd, reqd, sizeof reqd);
+    else if (k->sig != NULL)
+        memcpy(lim->reqd, k->sig->reqd, sizeof lim->reqd);
+    if (clGetKernelWorkGroupInfo(kernel, cl->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg,
+                                 NULL) == CL_SUCCESS)
+        lim->max_group = wg;
+    if (clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL) ==
+        CL_SUCCESS)
+        memcpy(lim->max_item, items, sizeof items);
+    if (clGetDeviceInfo(cl->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof device_local, &device_local,
+                        NULL) == CL_SUCCESS) {
+        (void)clGetKernelWorkGroupInfo(kernel, cl->device, CL_KERNEL_LOCAL_MEM_SIZE,
+                                       sizeof kernel_local, &kernel_local, NULL);
+        lim->local_mem = device_local > kernel_local ? (size_t)(device_local - kernel_local) : 1;
+    }
+}
+
 int clpool__cl_kernel_create(clpool_kernel *k)
 {
     clpool_program *prog = k->prog;
@@ -68,6 +97,7 @@ int clpool__cl_kernel_create(clpool_kernel *k)
         return clpool__cl_error(prog->pool, err, "clCreateKernel of '%s' in %s failed", k->name,
                                 prog->path);
     k->impl = kernel;
+    limits(k, kernel);
     return CLPOOL_OK;
 }
 

@@ -1,5 +1,5 @@
 /*
- * Running a map: set the arguments, enqueue one 1-D range of n items, wait.
+ * Running a map: set the arguments, enqueue one N-D range, wait.
  * This is the path whose speed must equal hand-written OpenCL, so it does
  * exactly what such code does (clSetKernelArg per argument, one
  * clEnqueueNDRangeKernel, one wait) and allocates nothing but the event.
@@ -34,6 +34,8 @@ int clpool__cl_set_args(clpool_kernel *k, cl_kernel kernel, const clpool_arg *ar
         if (args[i].kind == CLPOOL_ARG_BUFFER) {
             cl_mem mem = (cl_mem)args[i].buf->impl;
             err = clSetKernelArg(kernel, (cl_uint)i, sizeof mem, &mem);
+        } else if (args[i].kind == CLPOOL_ARG_LOCAL) {
+            err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, NULL);
         } else {
             err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, clpool__arg_bytes(&args[i]));
         }
@@ -123,26 +125,28 @@ static int wait_bounded(clpool_kernel *k, size_t n, cl_event ev, int64_t deadlin
     }
 }
 
-int clpool__cl_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+int clpool__cl_map(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args, size_t nargs)
 {
     int status = clpool__cl_set_args(k, (cl_kernel)k->impl, args, nargs);
     if (status != CLPOOL_OK)
         return status;
-    return clpool__cl_launch(k, (cl_kernel)k->impl, 0, n);
+    return clpool__cl_launch(k, (cl_kernel)k->impl, nd);
 }
 
-int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n, int submit)
+int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, const clpool__nd *nd, int submit)
 {
     clpool *pool = k->prog->pool;
     struct clpool__cl_pool *cl = clpool__cl_of(pool);
 
     /* local = NULL lets the runtime choose a work-group size that divides
-     * n, so any n works, primes included. A whole map passes no offset,
-     * as hand-written code does. */
-    const size_t global = n, offset = begin;
+     * the global size, so any size works, primes included. A map without an
+     * offset passes none, as hand-written code does. */
+    const size_t n = nd->items;
+    int has_offset = (nd->offset[0] | nd->offset[1] | nd->offset[2]) != 0;
     cl_event ev = NULL;
-    cl_int err = clEnqueueNDRangeKernel(cl->queue, kernel, 1, begin != 0 ? &offset : NULL,
-                                        &global, NULL, 0, NULL, &ev);
+    cl_int err = clEnqueueNDRangeKernel(cl->queue, kernel, nd->dims,
+                                        has_offset ? nd->offset : NULL, nd->global,
+                                        nd->local[0] != 0 ? nd->local : NULL, 0, NULL, &ev);
     if (err != CL_SUCCESS)
         return clpool__cl_error(pool, err, "clEnqueueNDRangeKernel of kernel '%s' over %zu items "
                                 "failed", k->name, n);
@@ -192,8 +196,8 @@ int clpool__cl_finish(clpool *pool)
     return status;
 }
 
-int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n)
+int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, const clpool__nd *nd)
 {
-    int status = clpool__cl_start(k, kernel, begin, n, 0);
+    int status = clpool__cl_start(k, kernel, nd, 0);
     return status != CLPOOL_OK ? status : clpool__cl_finish(k->prog->pool);
 }

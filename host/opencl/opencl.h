@@ -139,19 +139,20 @@ int clpool__cl_buffer_read(clpool_buffer *buf, size_t off, void *dst, size_t len
 
 /* ------------------------------------------------------------------- map.c */
 
-int clpool__cl_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+int clpool__cl_map(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args, size_t nargs);
 /* clSetKernelArg for args on kernel (k's or its window wrapper), with
  * k's messages. */
 int clpool__cl_set_args(clpool_kernel *k, cl_kernel kernel, const clpool_arg *args, size_t nargs);
-/* Enqueues kernel over items [begin, begin+n) (a global offset of begin)
- * and waits for it, within pool->cfg.timeout_ms if set. */
-int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n);
+/* Enqueues kernel over the range nd (no local size when nd's is all 0, no
+ * offset when nd's is all 0) and waits for it, within pool->cfg.timeout_ms
+ * if set. */
+int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, const clpool__nd *nd);
 /* The two halves of clpool__cl_launch: start enqueues and returns, leaving
  * the command as cl->flight (nothing is left in flight if it fails), and
  * with submit (or a time limit) flushes the queue so that it runs while the
  * caller does other work; finish waits for cl->flight, within the limit in
  * force at its start. */
-int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, size_t begin, size_t n, int submit);
+int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, const clpool__nd *nd, int submit);
 int clpool__cl_finish(clpool *pool);
 
 /* ---------------------------------------------------------------- window.c */
@@ -159,7 +160,7 @@ int clpool__cl_finish(clpool *pool);
 /* The window_start slot: starts k's window wrapper (clc/window.h), made on
  * the first chunked map and kept in k->window_impl; window_wait waits for
  * it. */
-int clpool__cl_window_start(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+int clpool__cl_window_start(clpool_kernel *k, const clpool__nd *nd, size_t begin, size_t count,
                             const clpool_arg *args, const size_t *shift, size_t nargs);
 int clpool__cl_window_wait(clpool_kernel *k);
 /* The xfer_write and xfer_read slots: blocking copies on the pool's transfer

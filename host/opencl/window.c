@@ -5,9 +5,11 @@
  * a global offset, so get_global_id(0) is the item's absolute index; its
  * extra ulong arguments shift each pointer back by the window's start.
  *
- * get_global_size(0) is the chunk's item count here, not the map's: OpenCL
- * 1.2 reports the enqueued size, and only the item's index is promised to
- * stay the same under chunking.
+ * A chunk is its own launch: get_global_size, get_global_offset and
+ * get_num_groups of the chunked dimension are the chunk's, and get_group_id
+ * counts from the chunk's start. Only the item's index is promised to stay
+ * the same under chunking, so a kernel that asks for its group or its
+ * linear id is not chunked here (the core maps it whole).
  */
 #include "opencl/opencl.h"
 
@@ -29,6 +31,12 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
      * program.c): the core maps such a kernel whole. */
     if (k->sig == NULL || !clpool__window_wrappable(k->sig))
         return CLPOOL__ENOWINDOW;
+    /* A word test over the whole program: a helper the kernel calls may ask. */
+    static const char *const relative[] = {"get_group_id", "get_num_groups",
+                                           "get_global_linear_id"};
+    for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++)
+        if (strstr(prog->source, relative[i]) != NULL)
+            return CLPOOL__ENOWINDOW;
     char *name = clpool__asprintf(CLPOOL__WINDOW_PREFIX "%s", k->name);
     if (name == NULL)
         return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory for a kernel name");
@@ -45,10 +53,9 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
     return CLPOOL_OK;
 }
 
-int clpool__cl_window_start(clpool_kernel *k, size_t begin, size_t count, size_t global_size,
+int clpool__cl_window_start(clpool_kernel *k, const clpool__nd *nd, size_t begin, size_t count,
                             const clpool_arg *args, const size_t *shift, size_t nargs)
 {
-    (void)global_size; /* see the top of the file */
     cl_kernel kernel = NULL;
     int status = window_kernel(k, &kernel);
     if (status != CLPOOL_OK)
@@ -71,7 +78,12 @@ int clpool__cl_window_start(clpool_kernel *k, size_t begin, size_t count, size_t
     }
     /* Submitted now, so that it runs while the core copies the next
      * chunk's windows on the transfer queue. */
-    return clpool__cl_start(k, kernel, begin, count, 1);
+    clpool__nd chunk = *nd;
+    unsigned od = nd->dims - 1;
+    chunk.global[od] = count;
+    chunk.offset[od] += begin;
+    chunk.items = nd->items / nd->global[od] * count;
+    return clpool__cl_start(k, kernel, &chunk, 1);
 }
 
 int clpool__cl_window_wait(clpool_kernel *k)

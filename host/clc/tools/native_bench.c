@@ -190,7 +190,7 @@ static double run_once(int which, void *fn, bench_data *d)
         void *bs[] = {d->S, d->K, d->T, d->call, d->put, &d->r, &d->v};
         clpool__native_fn f;
         memcpy(&f, &fn, sizeof f);
-        f(which == 0 ? sx : bs, 0, d->n, d->n);
+        clpool__native_run_items(f, which == 0 ? sx : bs, 0, d->n, d->n);
     } else if (which == 1) {
         plain_saxpy_fn f;
         memcpy(&f, &fn, sizeof f);
