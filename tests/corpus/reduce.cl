@@ -32,9 +32,9 @@ void reduce_max64(__global const int *in, __global int *partial)
     const uint l = (uint)get_local_id(0);
     s[l] = in[get_global_id(0)];
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint half = 32; half > 0; half >>= 1) {
-        if (l < half)
-            s[l] = max(s[l], s[l + half]);
+    for (uint step = 32; step > 0; step >>= 1) {
+        if (l < step)
+            s[l] = max(s[l], s[l + step]);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (l == 0)
