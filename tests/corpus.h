@@ -285,22 +285,10 @@ static inline int corpus_selected(const char *list, const char *name)
     return 0;
 }
 
-typedef struct corpus_tally {
-    int ran[CORPUS_MAX_CASES][CORPUS_MAX_TARGETS][2]; /* 0 not run, 1 compared, 2 refused */
-} corpus_tally;
-
-static inline void corpus_set_cc(const char *cc, const char *saved)
+static inline void corpus_set_cc(const char *cc)
 {
     if (cc != NULL)
         ASSERT_EQ(setenv("CC", cc, 1), 0);
-    else if (saved != NULL)
-        ASSERT_EQ(unsetenv("CC"), 0);
-}
-
-static inline void corpus_restore_cc(const char *saved)
-{
-    if (saved != NULL)
-        ASSERT_EQ(setenv("CC", saved, 1), 0);
     else
         ASSERT_EQ(unsetenv("CC"), 0);
 }
@@ -316,49 +304,91 @@ static inline void corpus_set_chunked(int on)
     }
 }
 
-/* Runs every case on every target, chunked and unchunked; prints a table
- * of what ran and what was refused. Returns the test's exit status. */
+static const corpus_target corpus_targets[CORPUS_MAX_TARGETS] = {
+    {"fork (CC unset)", CLPOOL_FORK, NULL},
+    {"fork (CC=gcc)", CLPOOL_FORK, "gcc"},
+    {"fork (CC=clang)", CLPOOL_FORK, "clang"},
+    {"opencl", CLPOOL_OPENCL, NULL},
+};
+
+/* What ran where: the table corpus_main prints at its end, and at exit
+ * when a failure ends the test early (the failing cell says FAIL). */
+enum { CORPUS_NOT_RUN, CORPUS_OK, CORPUS_REFUSED, CORPUS_FAILED };
+static struct {
+    const corpus_case *cases;
+    size_t ncases;
+    int have[CORPUS_MAX_TARGETS]; /* 0 not tried, 1 ran, -1 missing */
+    unsigned char cell[CORPUS_MAX_CASES][CORPUS_MAX_TARGETS][2];
+} corpus_tally;
+
+static inline void corpus_print_table(void)
+{
+    static const char *const word[] = {"-", "ok", "refused", "FAIL"};
+    if (corpus_tally.cases == NULL)
+        return;
+    printf("%-22s", "case");
+    for (int t = 0; t < CORPUS_MAX_TARGETS; t++)
+        printf(" | %-17s", corpus_targets[t].name);
+    printf("\n");
+    for (size_t i = 0; i < corpus_tally.ncases; i++) {
+        printf("%-22s", corpus_tally.cases[i].name);
+        for (int t = 0; t < CORPUS_MAX_TARGETS; t++) {
+            char cell[40];
+            if (corpus_tally.have[t] < 0)
+                snprintf(cell, sizeof cell, "missing");
+            else
+                snprintf(cell, sizeof cell, "%s/%s", word[corpus_tally.cell[i][t][0]],
+                         word[corpus_tally.cell[i][t][1]]);
+            printf(" | %-17s", cell);
+        }
+        printf("\n");
+    }
+    printf("(each cell: unchunked/chunked at %d bytes; ok: matches C; refused: as the backend "
+           "owes)\n",
+           CORPUS_CHUNK_BYTES);
+    fflush(stdout);
+    corpus_tally.cases = NULL;
+}
+
+/* Runs every case on every target, chunked and unchunked; prints the
+ * table. Returns the test's exit status. */
 static inline int corpus_main(const corpus_case *cases, size_t ncases)
 {
     ASSERT(ncases <= CORPUS_MAX_CASES);
-    static const corpus_target all[CORPUS_MAX_TARGETS] = {
-        {"fork (CC unset)", CLPOOL_FORK, NULL},
-        {"fork (CC=gcc)", CLPOOL_FORK, "gcc"},
-        {"fork (CC=clang)", CLPOOL_FORK, "clang"},
-        {"opencl", CLPOOL_OPENCL, NULL},
-    };
-    static corpus_tally tally;
     const char *env_cc = getenv("CC");
     char *saved_cc = env_cc != NULL ? strdup(env_cc) : NULL;
-    int have[CORPUS_MAX_TARGETS] = {0};
-
+    corpus_tally.cases = cases;
+    corpus_tally.ncases = ncases;
+    atexit(corpus_print_table);
     /* For a run by hand: CORPUS_ONLY=blur,sobel runs the cases whose names
      * contain one of the words; CORPUS_TARGETS=opencl,gcc the targets. */
     const char *only = getenv("CORPUS_ONLY"), *only_targets = getenv("CORPUS_TARGETS");
 
     for (int t = 0; t < CORPUS_MAX_TARGETS; t++) {
-        const corpus_target *tg = &all[t];
+        const corpus_target *tg = &corpus_targets[t];
         if (!corpus_selected(only_targets, tg->name))
             continue;
         if (tg->cc != NULL && !corpus_on_path(tg->cc)) {
             fprintf(stderr, "%s: %s is not on PATH, skipped\n", tg->name, tg->cc);
+            corpus_tally.have[t] = -1;
             continue;
         }
         clpool_config cfg = test_config(tg->backend);
         if (tg->backend == CLPOOL_FORK)
             cfg.workers = 3; /* more than one, fewer than the chunks */
-        corpus_set_cc(tg->cc, saved_cc);
+        corpus_set_cc(tg->cc);
         clpool *pool = NULL;
         if (tg->backend == CLPOOL_OPENCL) {
             pool = test_try_open(&cfg);
             if (pool == NULL) {
                 fprintf(stderr, "%s: no OpenCL platform, skipped\n", tg->name);
+                corpus_tally.have[t] = -1;
                 continue;
             }
         } else {
             ASSERT_OK(NULL, clpool_open(&cfg, &pool));
         }
-        have[t] = 1;
+        corpus_tally.have[t] = 1;
         fprintf(stderr, "== %s: %s\n", tg->name, clpool_describe(pool));
         for (size_t i = 0; i < ncases; i++) {
             if (!corpus_selected(only, cases[i].name))
@@ -371,40 +401,22 @@ static inline int corpus_main(const corpus_case *cases, size_t ncases)
                 c.fork = tg->backend == CLPOOL_FORK;
                 c.chunked = chunked;
                 c.case_name = cases[i].name;
+                corpus_tally.cell[i][t][chunked] = CORPUS_FAILED; /* until it returns */
                 corpus_set_chunked(chunked);
                 cases[i].run(&c);
                 corpus_set_chunked(0);
                 for (size_t p = 0; p < c.nprogs; p++)
                     clpool_program_free(c.progs[p]);
-                tally.ran[i][t][chunked] = c.refused ? 2 : 1;
+                corpus_tally.cell[i][t][chunked] = c.refused ? CORPUS_REFUSED : CORPUS_OK;
             }
         }
         clpool_close(pool);
-        corpus_restore_cc(saved_cc);
+        if (saved_cc != NULL)
+            ASSERT_EQ(setenv("CC", saved_cc, 1), 0);
+        else
+            ASSERT_EQ(unsetenv("CC"), 0);
     }
-
-    /* The table: one row per case, "ok" compared with C, "refused" as the
-     * backend owes, "-" target missing. */
-    printf("%-22s", "case");
-    for (int t = 0; t < CORPUS_MAX_TARGETS; t++)
-        printf(" | %-17s", all[t].name);
-    printf("\n");
-    for (size_t i = 0; i < ncases; i++) {
-        printf("%-22s", cases[i].name);
-        for (int t = 0; t < CORPUS_MAX_TARGETS; t++) {
-            char cell[40];
-            if (!have[t]) {
-                snprintf(cell, sizeof cell, "-");
-            } else {
-                static const char *const word[] = {"-", "ok", "refused"};
-                snprintf(cell, sizeof cell, "%s/%s", word[tally.ran[i][t][0]],
-                         word[tally.ran[i][t][1]]);
-            }
-            printf(" | %-17s", cell);
-        }
-        printf("\n");
-    }
-    printf("(each cell: unchunked/chunked at %d bytes)\n", CORPUS_CHUNK_BYTES);
+    corpus_print_table();
     free(saved_cc);
     return 0;
 }
