@@ -71,6 +71,32 @@ static void case_sobel(corpus_ctx *c)
     free(src), free(got), free(want);
 }
 
+/* A program-scope __constant table of weights; 50 x 40 in 10 x 8 groups. */
+static void case_gauss(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "filters.cl", NULL, "gauss5x5", CORPUS_PLAIN);
+    if (k == NULL)
+        return;
+    enum { W = 50, H = 40 };
+    static const float g[25] = {1, 4,  6,  4,  1, 4, 16, 24, 16, 4, 6, 24, 36,
+                                24, 6, 4, 16, 24, 16, 4, 1, 4,  6,  4, 1};
+    float *src = random_image(W * H, 8), *got = corpus_alloc(W * H * 4),
+          *want = corpus_alloc(W * H * 4);
+    clpool_range r = corpus_range(2, W, H, 1, 10, 8, 0);
+    CORPUS_RUN(c, k, &r, clpool_array_in(src, W * H * 4), clpool_out(got, 4), clpool_i32(W),
+               clpool_i32(H));
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float sum = 0.0f;
+            for (int dy = -2; dy <= 2; dy++)
+                for (int dx = -2; dx <= 2; dx++)
+                    sum += g[(dy + 2) * 5 + dx + 2] * ref_px(src, x + dx, y + dy, W, H);
+            want[y * W + x] = sum * (1.0f / 256.0f);
+        }
+    corpus_near_f32(c, "gauss5x5", got, want, W * H, 1e-6, 1e-5);
+    free(src), free(got), free(want);
+}
+
 /* Rows then columns, RADIUS=3 from -D, the weights a __constant table. */
 static void case_separable(corpus_ctx *c)
 {
@@ -208,6 +234,7 @@ int main(void)
     static const corpus_case cases[] = {
         {"blur3x3", case_blur},
         {"sobel", case_sobel},
+        {"gauss5x5", case_gauss},
         {"conv_rows+conv_cols", case_separable},
         {"transpose_naive", case_transpose_naive},
         {"transpose_tiled", case_transpose_tiled},

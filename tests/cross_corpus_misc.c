@@ -295,6 +295,91 @@ static void case_options(corpus_ctx *c)
     free(x), free(y);
 }
 
+/* ----------------------------------------------------- vectors, doubles */
+
+/* uchar4 pixels in, uchar out: 4-byte and 1-byte elements, both chunked. */
+static void case_rgba_to_gray(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "color.cl", NULL, "rgba_to_gray", CORPUS_VECTORS);
+    if (k == NULL)
+        return;
+    enum { N = 160 * 120 };
+    unsigned char *rgba = corpus_alloc(N * 4), *gray = corpus_alloc(N);
+    uint32_t s = 25;
+    for (int i = 0; i < N * 4; i++)
+        rgba[i] = (unsigned char)(corpus_next(&s) >> 24);
+    clpool_range r = corpus_range(1, N, 1, 1, 0, 0, 0);
+    CORPUS_RUN(c, k, &r, clpool_in(rgba, 4), clpool_out(gray, 1));
+    for (int i = 0; i < N; i++) {
+        int v = (77 * rgba[4 * i] + 150 * rgba[4 * i + 1] + 29 * rgba[4 * i + 2] + 128) >> 8;
+        if (gray[i] != (v > 255 ? 255 : v))
+            FAIL_("%s: rgba_to_gray[%d] = %u, want %d", corpus_where(c), i, gray[i], v);
+    }
+    free(rgba), free(gray);
+}
+
+/* float4 arithmetic, convert_uchar4_sat_rte. Gain and bias make every
+ * value exact (quarters), so the rounding to even is the same everywhere. */
+static void case_adjust_rgba(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "color.cl", NULL, "adjust_rgba", CORPUS_VECTORS);
+    if (k == NULL)
+        return;
+    enum { N = 100 * 99 };
+    unsigned char *rgba = corpus_alloc(N * 4), *want = corpus_alloc(N * 4);
+    uint32_t s = 26;
+    for (int i = 0; i < N * 4; i++)
+        rgba[i] = (unsigned char)(corpus_next(&s) >> 24);
+    for (int i = 0; i < N * 4; i++) {
+        if (i % 4 == 3) {
+            want[i] = rgba[i];
+            continue;
+        }
+        double v = rint((double)rgba[i] * 1.25 - 10.5);
+        want[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    clpool_range r = corpus_range(1, N, 1, 1, 0, 0, 0);
+    CORPUS_RUN(c, k, &r, clpool_inout(rgba, 4), clpool_f32(1.25f), clpool_f32(-10.5f));
+    for (int i = 0; i < N * 4; i++)
+        if (rgba[i] != want[i])
+            FAIL_("%s: adjust_rgba byte %d = %u, want %u", corpus_where(c), i, rgba[i], want[i]);
+    free(rgba), free(want);
+}
+
+static void case_daxpy(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "daxpy.cl", NULL, "daxpy", CORPUS_PLAIN);
+    if (k == NULL)
+        return;
+    clpool_kernel *dot = corpus_kernel(c, "daxpy.cl", NULL, "dot_terms", CORPUS_PLAIN);
+    if (dot == NULL)
+        return;
+    enum { N = 5003, ITEMS = 5120 };
+    double *x = corpus_alloc(ITEMS * 8), *y = corpus_alloc(ITEMS * 8), *t = corpus_alloc(ITEMS * 8);
+    uint32_t s = 27;
+    for (int i = 0; i < ITEMS; i++) {
+        x[i] = corpus_uniform(&s, -1, 1) * 1e3;
+        y[i] = corpus_uniform(&s, -1, 1) * 1e-3;
+    }
+    const double a = 0.7071067811865476;
+    double *want = corpus_alloc(ITEMS * 8);
+    for (int i = 0; i < ITEMS; i++)
+        want[i] = a * x[i] + y[i];
+    clpool_range r = corpus_range(1, ITEMS, 1, 1, 0, 0, 0);
+    CORPUS_RUN(c, k, &r, clpool_f64(a), clpool_in(x, 8), clpool_inout(y, 8));
+    for (int i = 0; i < ITEMS; i++)
+        if (!(fabs(y[i] - want[i]) <= 1e-15 * (fabs(a * x[i]) + fabs(want[i]))))
+            FAIL_("%s: daxpy[%d] = %.17g, want %.17g", corpus_where(c), i, y[i], want[i]);
+    clpool_range rd = corpus_range(1, ITEMS, 1, 1, 128, 0, 0);
+    CORPUS_RUN(c, dot, &rd, clpool_in(x, 8), clpool_in(y, 8), clpool_out(t, 8), clpool_u32(N));
+    for (int i = 0; i < ITEMS; i++) {
+        double w = i < N ? x[i] * y[i] : 0.0;
+        if (t[i] != w)
+            FAIL_("%s: dot_terms[%d] = %.17g, want %.17g", corpus_where(c), i, t[i], w);
+    }
+    free(x), free(y), free(t), free(want);
+}
+
 int main(void)
 {
     static const corpus_case cases[] = {
@@ -306,6 +391,9 @@ int main(void)
         {"particles_step", case_particles},
         {"classify", case_classify},
         {"options (-D, #if)", case_options},
+        {"rgba_to_gray", case_rgba_to_gray},
+        {"adjust_rgba", case_adjust_rgba},
+        {"daxpy+dot_terms", case_daxpy},
     };
     return corpus_main(cases, sizeof cases / sizeof cases[0]);
 }

@@ -35,3 +35,24 @@ __kernel void sobel(__global const float *src, __global float *mag, const int w,
     const float gy = (p02 + 2.0f * p12 + p22) - (p00 + 2.0f * p10 + p20);
     mag[y * w + x] = sqrt(gx * gx + gy * gy);
 }
+
+/* A 5x5 Gaussian blur whose weights are a program-scope __constant table
+ * (binomial, summing to 256). */
+__constant float gauss5[25] = {
+    1, 4,  6,  4,  1,
+    4, 16, 24, 16, 4,
+    6, 24, 36, 24, 6,
+    4, 16, 24, 16, 4,
+    1, 4,  6,  4,  1,
+};
+
+__kernel void gauss5x5(__global const float *src, __global float *dst, const int w, const int h)
+{
+    const int x = (int)get_global_id(0);
+    const int y = (int)get_global_id(1);
+    float sum = 0.0f;
+    for (int dy = -2; dy <= 2; dy++)
+        for (int dx = -2; dx <= 2; dx++)
+            sum += gauss5[(dy + 2) * 5 + dx + 2] * pixel_clamped(src, x + dx, y + dy, w, h);
+    dst[y * w + x] = sum * (1.0f / 256.0f);
+}
