@@ -30,11 +30,19 @@ static size_t at(const char *hay, const char *needle)
 
 int main(void)
 {
-    /* No pointer parameters, or a __local one: no wrapper, text unchanged. */
-    const char *plain = "__kernel void a(int x) { }\n"
-                        "__kernel void b(__global float *y, __local float *t) { }\n";
+    /* No pointer parameters: no wrapper, text unchanged. */
+    const char *plain = "__kernel void a(int x) { }\n";
     char *t = windowed(plain);
     ASSERT(strcmp(t, plain) == 0);
+    free(t);
+
+    /* A __local parameter (clpool_local) passes through the wrapper
+     * unshifted; only the __global one has a shift. */
+    t = windowed("__kernel void b(__global float *y, __local float *t) { }\n");
+    at(t, "__kernel void clpool_window_b(__global float * clpool_p0, __local float * clpool_p1, "
+          "ulong clpool_s0)");
+    at(t, "b((__global float *)((__global char *)clpool_p0 - clpool_s0), clpool_p1);");
+    ASSERT(strstr(t, "clpool_s1") == NULL);
     free(t);
 
     /* A kernel under #if 0 keeps its wrapper inside the #if; the next line

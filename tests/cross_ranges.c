@@ -252,12 +252,19 @@ static void run_local(clpool *pool)
     clpool_range r = {1, {N}, {L}, {0}};
     clpool_arg args[] = {clpool_in(x, sizeof *x), clpool_array_out(out, sizeof out),
                          clpool_local(L * sizeof(float))};
-    ASSERT_OK(pool, clpool_map_range(k, &r, args, 3));
-    for (int g = 0; g < N / L; g++) {
-        float want = 0;
-        for (int i = 0; i < L; i++)
-            want += x[g * L + i];
-        ASSERT_EQ(out[g], want);
+    for (int chunked = 0; chunked < 2; chunked++) {
+        /* Chunked, the kernel asks for its group: OpenCL maps it whole. */
+        if (chunked)
+            setenv("CLPOOL_MAX_CHUNK_BYTES", "2048", 1);
+        memset(out, 0, sizeof out);
+        ASSERT_OK(pool, clpool_map_range(k, &r, args, 3));
+        for (int g = 0; g < N / L; g++) {
+            float want = 0;
+            for (int i = 0; i < L; i++)
+                want += x[g * L + i];
+            ASSERT_EQ(out[g], want);
+        }
+        unsetenv("CLPOOL_MAX_CHUNK_BYTES");
     }
     args[2] = clpool_local(0);
     ASSERT_STATUS(pool, clpool_map_range(k, &r, args, 3), CLPOOL_EINVAL);

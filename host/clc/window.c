@@ -18,8 +18,8 @@ int clpool__window_wrappable(const clpool__kernel_sig *sig)
         clpool__param_kind kind = sig->params[i].kind;
         if (is_pointer(kind))
             pointers = 1;
-        else if (kind != CLPOOL__PARAM_SCALAR)
-            return 0;
+        else if (kind != CLPOOL__PARAM_SCALAR && kind != CLPOOL__PARAM_LOCAL)
+            return 0; /* __local pointers pass through unshifted */
     }
     return pointers;
 }
@@ -108,12 +108,13 @@ static size_t after_body(const char *s, size_t len, size_t close_paren)
     return s[i] == '\n' ? i + 1 : 0;
 }
 
-static unsigned line_at(const char *s, size_t off)
+/* The line of offset off, counting on from an earlier (*from, *line): the
+ * places asked for increase, so the whole source is counted once. */
+static unsigned line_at(const char *s, size_t off, size_t *from, unsigned *line)
 {
-    unsigned line = 1;
-    for (size_t i = 0; i < off; i++)
-        line += s[i] == '\n';
-    return line;
+    for (; *from < off; (*from)++)
+        *line += s[*from] == '\n';
+    return *line;
 }
 
 char *clpool__window_source(const char *source, const clpool__kernel_sig *sigs, size_t nsigs)
@@ -121,7 +122,8 @@ char *clpool__window_source(const char *source, const clpool__kernel_sig *sigs, 
     const size_t len = strlen(source);
     clpool__buf b = {0};
     clpool__buf tail = {0}; /* wrappers that cannot sit beside their kernel */
-    size_t copied = 0;
+    size_t copied = 0, counted = 0;
+    unsigned line = 1;
     /* sigs are in source order, so the places are increasing. */
     for (size_t k = 0; k < nsigs; k++) {
         const clpool__kernel_sig *sig = &sigs[k];
@@ -139,7 +141,7 @@ char *clpool__window_source(const char *source, const clpool__kernel_sig *sigs, 
         add_wrapper(&b, sig);
         /* The compiler's line numbers go on from the kernel's file. */
         if (at < len)
-            clpool__buf_fmt(&b, "#line %u\n", line_at(source, at));
+            clpool__buf_fmt(&b, "#line %u\n", line_at(source, at, &counted, &line));
     }
     clpool__buf_add(&b, source + copied, len - copied);
     if (tail.len > 0) {

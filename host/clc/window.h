@@ -25,7 +25,8 @@
 #define CLPOOL__WINDOW_PREFIX "clpool_window_"
 
 /* Nonzero if sig can have a wrapper: every parameter a __global or
- * __constant pointer or a scalar, and at least one pointer. */
+ * __constant pointer, a __local pointer (passed through) or a scalar, and
+ * at least one __global or __constant pointer. */
 int clpool__window_wrappable(const clpool__kernel_sig *sig);
 
 /* source with the wrapper of every wrappable kernel in sigs (parsed from
