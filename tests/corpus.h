@@ -29,7 +29,29 @@
 
 #include "task.h"
 
+#include <setjmp.h>
 #include <unistd.h>
+
+/* A failed assertion inside a case ends that case, not the test: the
+ * runner marks it FAIL, goes on with the others, and the test fails at the
+ * end with the whole table printed. Outside a case it exits as usual. */
+static jmp_buf *corpus_jump_;
+
+static inline void corpus_fail_(void)
+{
+    if (corpus_jump_ != NULL)
+        longjmp(*corpus_jump_, 1);
+    exit(1);
+}
+
+#undef FAIL_
+#define FAIL_(...)                                                                       \
+    do {                                                                                 \
+        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                  \
+        fprintf(stderr, __VA_ARGS__);                                                    \
+        fputc('\n', stderr);                                                             \
+        corpus_fail_();                                                                  \
+    } while (0)
 
 #ifndef CORPUS_DIR
 #define CORPUS_DIR CLPOOL_KERNELS_DIR "/../tests/corpus"
@@ -311,13 +333,14 @@ static const corpus_target corpus_targets[CORPUS_MAX_TARGETS] = {
     {"opencl", CLPOOL_OPENCL, NULL},
 };
 
-/* What ran where: the table corpus_main prints at its end, and at exit
- * when a failure ends the test early (the failing cell says FAIL). */
+/* What ran where: the table corpus_main prints at its end (and at exit,
+ * should something outside a case end the test early). */
 enum { CORPUS_NOT_RUN, CORPUS_OK, CORPUS_REFUSED, CORPUS_FAILED };
 static struct {
     const corpus_case *cases;
     size_t ncases;
     int have[CORPUS_MAX_TARGETS]; /* 0 not tried, 1 ran, -1 missing */
+    int failures;
     unsigned char cell[CORPUS_MAX_CASES][CORPUS_MAX_TARGETS][2];
 } corpus_tally;
 
@@ -394,20 +417,29 @@ static inline int corpus_main(const corpus_case *cases, size_t ncases)
             if (!corpus_selected(only, cases[i].name))
                 continue;
             for (int chunked = 0; chunked <= 1; chunked++) {
-                corpus_ctx c;
+                /* Static: a failure longjmps back here, past the case's
+                 * changes to it. */
+                static corpus_ctx c;
                 memset(&c, 0, sizeof c);
                 c.pool = pool;
                 c.target = tg;
                 c.fork = tg->backend == CLPOOL_FORK;
                 c.chunked = chunked;
                 c.case_name = cases[i].name;
-                corpus_tally.cell[i][t][chunked] = CORPUS_FAILED; /* until it returns */
                 corpus_set_chunked(chunked);
-                cases[i].run(&c);
+                jmp_buf jump;
+                corpus_jump_ = &jump;
+                if (setjmp(jump) == 0) {
+                    cases[i].run(&c);
+                    corpus_tally.cell[i][t][chunked] = c.refused ? CORPUS_REFUSED : CORPUS_OK;
+                } else {
+                    corpus_tally.cell[i][t][chunked] = CORPUS_FAILED;
+                    corpus_tally.failures++;
+                }
+                corpus_jump_ = NULL;
                 corpus_set_chunked(0);
                 for (size_t p = 0; p < c.nprogs; p++)
                     clpool_program_free(c.progs[p]);
-                corpus_tally.cell[i][t][chunked] = c.refused ? CORPUS_REFUSED : CORPUS_OK;
             }
         }
         clpool_close(pool);
@@ -418,6 +450,10 @@ static inline int corpus_main(const corpus_case *cases, size_t ncases)
     }
     corpus_print_table();
     free(saved_cc);
+    if (corpus_tally.failures > 0) {
+        fprintf(stderr, "%d case runs failed\n", corpus_tally.failures);
+        return 1;
+    }
     return 0;
 }
 

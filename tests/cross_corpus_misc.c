@@ -322,7 +322,7 @@ static void case_rgba_to_gray(corpus_ctx *c)
  * value exact (quarters), so the rounding to even is the same everywhere. */
 static void case_adjust_rgba(corpus_ctx *c)
 {
-    clpool_kernel *k = corpus_kernel(c, "color.cl", NULL, "adjust_rgba", CORPUS_VECTORS);
+    clpool_kernel *k = corpus_kernel(c, "color_adjust.cl", NULL, "adjust_rgba", CORPUS_VECTORS);
     if (k == NULL)
         return;
     enum { N = 100 * 99 };

@@ -9,14 +9,3 @@ __kernel void rgba_to_gray(__global const uchar4 *rgba, __global uchar *gray)
     const int4 p = convert_int4(rgba[i]);
     gray[i] = convert_uchar_sat((77 * p.x + 150 * p.y + 29 * p.z + 128) >> 8);
 }
-
-/* Brightness and contrast on every channel but alpha, in float, rounded
- * to nearest and saturated. */
-__kernel void adjust_rgba(__global uchar4 *rgba, const float gain, const float bias)
-{
-    const size_t i = get_global_id(0);
-    const float4 p = convert_float4(rgba[i]);
-    float4 q = p * gain + bias;
-    q.w = p.w;
-    rgba[i] = convert_uchar4_sat_rte(q);
-}
