@@ -136,6 +136,7 @@ static void case_scan(corpus_ctx *c)
             FAIL_("%s: scan[%d] = %" PRIu32 ", want %" PRIu32, corpus_where(c), i, data[i], run);
     }
     ASSERT_EQ(total, run);
+    free(in), free(data);
 }
 
 /* The plain step alone, where the group kernels are refused: the offsets

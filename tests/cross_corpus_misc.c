@@ -118,6 +118,7 @@ static void case_mc_pi(corpus_ctx *c)
     ASSERT_EQ(hits, total);
     double pi = 4.0 * (double)hits / ((double)ITEMS * SAMPLES);
     ASSERT_NEAR(pi, 3.14159265, 0.01);
+    free(per_item);
 }
 
 /* Done-when 3: atomic_inc on a counter in clpool_array_inout from 2^20
