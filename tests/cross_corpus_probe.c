@@ -148,12 +148,53 @@ static void case_1d_picked(corpus_ctx *c)
     probe(c, &r, 256);
 }
 
+/* Whether the chunked runs chunk: on OpenCL a chunk is launched as its own
+ * range, so get_global_size(1) and get_global_offset(1) are the chunk's
+ * rows (clpool.h), whole rows tiling the range; on fork they stay
+ * whole-range. 64 x 64 items, 16 KiB per array. */
+static void case_chunk_witness(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "witness.cl", NULL, "chunk_witness", CORPUS_PLAIN);
+    if (k == NULL)
+        return;
+    enum { CW = 64, CH = 64 };
+    uint32_t *size1 = corpus_alloc(CW * CH * 4), *offset1 = corpus_alloc(CW * CH * 4);
+    clpool_range r = corpus_range(2, CW, CH, 1, 0, 0, 0);
+    CORPUS_RUN(c, k, &r, clpool_out(size1, 4), clpool_out(offset1, 4), clpool_u32(CW));
+    if (c->fork || !c->chunked) {
+        for (int i = 0; i < CW * CH; i++)
+            if (size1[i] != CH || offset1[i] != 0)
+                FAIL_("%s: item %d saw rows [%u, +%u), want the whole range", corpus_where(c), i,
+                      offset1[i], size1[i]);
+    } else {
+        /* Chunks of whole rows: every item of a row saw the same chunk,
+         * its row inside it, the next chunk starting where it ends. */
+        uint32_t next = 0, chunks = 0;
+        for (uint32_t y = 0; y < CH; y++) {
+            const uint32_t o = offset1[y * CW], s = size1[y * CW];
+            for (uint32_t x = 0; x < CW; x++)
+                if (offset1[y * CW + x] != o || size1[y * CW + x] != s)
+                    FAIL_("%s: row %u is in two chunks", corpus_where(c), y);
+            ASSERT(y >= o && y < o + s);
+            if (o == y) {
+                ASSERT_EQ(o, next);
+                next = o + s;
+                chunks++;
+            }
+        }
+        ASSERT_EQ(next, CH);
+        ASSERT_GE(chunks, 4); /* 16 KiB per array in chunks of at most 4 KiB */
+    }
+    free(size1), free(offset1);
+}
+
 int main(void)
 {
     static const corpus_case cases[] = {
         {"probe 2-D 16x16", case_2d_16x16},   {"probe 3-D", case_3d},
         {"probe 2-D offset", case_2d_offset}, {"probe 3-D offset", case_3d_offset},
         {"probe 2-D picked", case_2d_picked}, {"probe 1-D picked", case_1d_picked},
+        {"chunk witness", case_chunk_witness},
     };
     return corpus_main(cases, sizeof cases / sizeof cases[0]);
 }
