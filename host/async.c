@@ -58,6 +58,7 @@ static void event_run(clpool_event *ev)
     pthread_mutex_lock(&pool->lock);
     char *kept = clpool__error_swap(pool, NULL);
     int status = clpool__map_locked(ev->k, &ev->nd, ev->args, ev->nargs);
+    clpool__hostmem_release(pool, ev->args, ev->nargs, ev->nd.items);
     char *mine = clpool__error_swap(pool, kept);
     pthread_mutex_unlock(&pool->lock);
     if (status != CLPOOL_OK)
@@ -203,6 +204,7 @@ static int submit(clpool_kernel *k, const clpool_range *range, size_t n, const c
         e->done = 1;
     } else {
         free(mine);
+        clpool__hostmem_hold(pool, e->args, e->nargs, e->nd.items);
     }
 
     struct clpool__async *a = pool->async;

@@ -108,6 +108,17 @@ struct clpool__backend_ops {
                         const clpool_arg *args, const size_t *shift, size_t nargs);
     int (*window_wait)(clpool_kernel *k);
 
+    /* clpool_host_alloc's memory: host_alloc returns bytes (> 0) of memory
+     * in this process that the backend's maps can use in place, and
+     * host_free returns it. host_view fills view (pool and size set) so
+     * that a map given clpool_buf(view) sees the kernel pointer host -
+     * shift, for [host, host+bytes) inside such memory. NULL: ordinary
+     * memory, copied as any host array. */
+    int (*host_alloc)(clpool *pool, size_t bytes, void **out);
+    void (*host_free)(clpool *pool, void *p, size_t bytes);
+    int (*host_view)(clpool *pool, const void *host, size_t bytes, size_t shift,
+                     clpool_buffer *view);
+
     /* Blocking copies, as buffer_write and buffer_read, that the core makes
      * between window_start and window_wait to fill the next chunk's windows
      * and empty the last one's, so that transfers overlap compute. They

@@ -70,6 +70,7 @@ struct chunked {
      * holding plane elements of every host array, per_chunk units a chunk
      * (a multiple of that dimension's local size, so that groups stay whole). */
     size_t n, plane, per_chunk;
+    size_t lin_offset; /* clpool__nd_linear_offset: every window's shift includes it */
     int nsets;                  /* 2: overlapped; 1: one chunk after another */
     clpool_arg *run[2];
     clpool_buffer **windows[2]; /* per argument; NULL for non-host arrays */
@@ -166,7 +167,9 @@ static int run_chunk(struct chunked *c, size_t j, size_t nchunks)
             return status;
     }
     for (size_t i = 0; i < c->nargs; i++)
-        c->shift[i] = is_host_array(&c->args[i]) ? begin * c->plane * c->args[i].size : 0;
+        c->shift[i] = is_host_array(&c->args[i])
+                          ? (c->lin_offset + begin * c->plane) * c->args[i].size
+                          : 0;
     status = pool->ops->window_start(c->k, c->nd, begin, count, c->run[set], c->shift, c->nargs);
     if (status != CLPOOL_OK)
         return status;
@@ -207,7 +210,7 @@ int clpool__map_chunked(clpool_kernel *k, const clpool__nd *nd, const clpool_arg
     }
 
     struct chunked c = {.k = k, .nd = nd, .args = args, .nargs = nargs, .n = n, .plane = plane,
-                        .per_chunk = per_chunk};
+                        .per_chunk = per_chunk, .lin_offset = clpool__nd_linear_offset(nd)};
     const size_t nchunks = n / per_chunk + (n % per_chunk != 0);
     c.nsets = nchunks > 1 && clpool__chunk_overlap(pool) ? 2 : 1;
     c.shift = calloc(nargs, sizeof *c.shift);

@@ -42,6 +42,7 @@ struct clpool {
     struct clpool_buffer *buffers;   /* every live buffer, for clpool_close */
     struct clpool__async *async;     /* clpool_map_async's queue and thread (async.c);
                                         NULL until the first async map */
+    struct clpool__hostmem *hostmem; /* clpool_host_alloc's blocks (hostmem.c) */
 };
 
 struct clpool_program {
@@ -153,11 +154,27 @@ void clpool__nd_1d(clpool__nd *nd, size_t n);
  * local sizes against the global sizes and the kernel's limits, the
  * kernel's reqd_work_group_size. Records the message on failure. */
 int clpool__range_resolve(clpool_kernel *k, const clpool_range *range, clpool__nd *nd);
+/* The linear index of the range's offset with the global sizes as pitches
+ * (offset[0] + offset[1]*global[0] + ...): how far an elementwise host
+ * array is shifted, so that a kernel indexing it by absolute ids (x[i],
+ * y*w + x) finds element 0 at the first item. */
+size_t clpool__nd_linear_offset(const clpool__nd *nd);
 
 /* A map with the pool's lock held: what clpool_map and clpool_map_range
  * run, and what the async thread runs for the async maps (map.c). */
 int clpool__map_locked(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
                        size_t nargs);
+
+/* clpool_host_alloc's blocks (hostmem.c). view: if [host, host+bytes) lies
+ * in a live block and the backend can pass it in place, fills *view (a
+ * buffer owned by the caller, freed by nothing) so that the kernel's
+ * pointer is host - shift, and returns 1; else 0. hold/release bracket an
+ * async map that may use blocks, so that freeing one waits for it. */
+int clpool__hostmem_view(clpool *pool, const void *host, size_t bytes, size_t shift,
+                         clpool_buffer *view);
+void clpool__hostmem_hold(clpool *pool, const clpool_arg *args, size_t nargs, size_t items);
+void clpool__hostmem_release(clpool *pool, const clpool_arg *args, size_t nargs, size_t items);
+void clpool__hostmem_close(clpool *pool);
 
 /* Stops the pool's async thread after the map it is running, and frees
  * every event not waited for (async.c). The pool's lock is not held. */

@@ -93,8 +93,8 @@ static int unstage(clpool_kernel *k, size_t items, const clpool_arg *args, size_
     clpool *pool = k->prog->pool;
     for (size_t i = 0; i < nargs; i++) {
         const clpool_arg *a = &args[i];
-        if (!which(a) || !is_output(a))
-            continue;
+        if (!which(a) || !is_output(a) || temps[i] == NULL)
+            continue; /* temps[i] NULL: used in place */
         int status = pool->ops->buffer_read(temps[i], 0, (void *)a->host, host_bytes(a, items));
         if (status != CLPOOL_OK)
             return status;
@@ -118,7 +118,9 @@ int clpool_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
 }
 
 /* Runs the range with whole arrays already in buffers: elementwise host
- * arrays are chunked when one is over the limit, else staged whole. */
+ * arrays are chunked when one is over the limit, else staged whole. A
+ * range with an offset runs them through one window (a chunk covering
+ * every item), whose shift puts element 0 at the first item. */
 static int map_elementwise(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
                            size_t nargs, clpool_arg *run, clpool_buffer **temps)
 {
@@ -128,6 +130,7 @@ static int map_elementwise(clpool_kernel *k, const clpool__nd *nd, const clpool_
         has_host_arrays |= clpool__is_elementwise(&args[i]);
     if (!has_host_arrays)
         return pool->ops->map(k, nd, args, nargs);
+    int offset = clpool__nd_linear_offset(nd) != 0;
     if (pool->ops->window_start != NULL && k->sig != NULL && clpool__window_wrappable(k->sig)) {
         /* Chunked only when a host array is over the limit: every other map
          * takes the whole-buffer path below, unchanged. */
@@ -139,7 +142,18 @@ static int map_elementwise(clpool_kernel *k, const clpool__nd *nd, const clpool_
                     return status;
                 break; /* no windows for this kernel: whole, if it fits */
             }
+        if (offset) {
+            int status = clpool__map_chunked(k, nd, args, nargs, SIZE_MAX);
+            if (status != CLPOOL__ENOWINDOW)
+                return status;
+        }
     }
+    if (offset)
+        return clpool__error(pool, CLPOOL_EINVAL,
+                             "kernel '%s': host arrays (clpool_in/out/inout) in a range with an "
+                             "offset need a kernel whose parameters clpool can read and pass "
+                             "through a window; pass buffers (clpool_buf) instead",
+                             k->name);
     memcpy(run, args, nargs * sizeof *run);
     int status = stage(k, nd->items, args, nargs, clpool__is_elementwise, run, temps);
     if (status == CLPOOL_OK)
@@ -147,6 +161,29 @@ static int map_elementwise(clpool_kernel *k, const clpool__nd *nd, const clpool_
     if (status == CLPOOL_OK)
         status = unstage(k, nd->items, args, nargs, clpool__is_elementwise, temps);
     return status;
+}
+
+/* Host arrays inside clpool_host_alloc'd memory become views of it:
+ * args[i] is replaced in out[] by clpool_buf(&views[i]). Returns whether
+ * any host array is left to copy. */
+static int use_in_place(clpool *pool, const clpool__nd *nd, clpool_arg *out, size_t nargs,
+                        clpool_buffer *views)
+{
+    size_t lin = clpool__nd_linear_offset(nd);
+    int left = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        clpool_arg *a = &out[i];
+        int whole = clpool__is_whole_array(a), elementwise = clpool__is_elementwise(a);
+        if (!whole && !elementwise)
+            continue;
+        size_t bytes = whole ? a->size : nd->items * a->size;
+        size_t shift = whole ? 0 : lin * a->size;
+        if (clpool__hostmem_view(pool, a->host, bytes, shift, &views[i]))
+            *a = clpool_buf(&views[i]);
+        else
+            left = 1;
+    }
+    return left;
 }
 
 int clpool__map_locked(clpool_kernel *k, const clpool__nd *range, const clpool_arg *args,
@@ -160,33 +197,40 @@ int clpool__map_locked(clpool_kernel *k, const clpool__nd *range, const clpool_a
     if (nd.local[0] == 0 && pool->ops->pick_local != NULL)
         pool->ops->pick_local(k, &nd);
 
-    int has_whole = 0, has_host = 0;
-    for (size_t i = 0; i < nargs; i++) {
-        has_whole |= clpool__is_whole_array(&args[i]);
-        has_host |= clpool__is_elementwise(&args[i]);
-    }
-    if (!has_whole && !has_host)
+    int has_host = 0;
+    for (size_t i = 0; i < nargs; i++)
+        has_host |= clpool__is_whole_array(&args[i]) || clpool__is_elementwise(&args[i]);
+    if (!has_host)
         return pool->ops->map(k, &nd, args, nargs);
 
-    /* Three argument lists: with whole arrays in buffers (what chunks and
-     * the elementwise staging start from), and the elementwise staging's. */
+    /* Three argument lists: the caller's with in-place views and whole
+     * arrays in buffers (what chunks and the elementwise staging start
+     * from), and the elementwise staging's. */
     clpool_arg stack_whole[STACK_ARGS], stack_run[STACK_ARGS];
     clpool_buffer *stack_temps[2 * STACK_ARGS];
+    clpool_buffer stack_views[STACK_ARGS];
     clpool_arg *whole = stack_whole, *run = stack_run;
     clpool_buffer **temps = stack_temps;
+    clpool_buffer *views = stack_views;
     if (nargs > STACK_ARGS) {
         whole = malloc(nargs * sizeof *whole);
         run = malloc(nargs * sizeof *run);
         temps = malloc(2 * nargs * sizeof *temps);
-        if (whole == NULL || run == NULL || temps == NULL) {
+        views = malloc(nargs * sizeof *views);
+        if (whole == NULL || run == NULL || temps == NULL || views == NULL) {
             status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for %zu arguments", nargs);
             goto free_arrays;
         }
     }
     memcpy(whole, args, nargs * sizeof *whole);
     memset(temps, 0, 2 * nargs * sizeof *temps);
+    if (!use_in_place(pool, &nd, whole, nargs, views)) {
+        status = pool->ops->map(k, &nd, whole, nargs);
+        goto free_arrays;
+    }
 
-    status = stage(k, nd.items, args, nargs, clpool__is_whole_array, whole, temps);
+    /* From here on, args[i] for the arrays left is whole[i] too. */
+    status = stage(k, nd.items, whole, nargs, clpool__is_whole_array, whole, temps);
     if (status == CLPOOL_OK)
         status = map_elementwise(k, &nd, whole, nargs, run, temps + nargs);
     if (status == CLPOOL_OK)
@@ -202,5 +246,7 @@ free_arrays:
         free(run);
     if (temps != stack_temps)
         free(temps);
+    if (views != stack_views)
+        free(views);
     return status;
 }

@@ -195,6 +195,7 @@ void clpool_close(clpool *pool)
         clpool_program_free(pool->programs);
     while (pool->buffers != NULL)
         clpool_buffer_free(pool->buffers);
+    clpool__hostmem_close(pool);
     pool->ops->close(pool);
     pool_free(pool);
 }

@@ -33,6 +33,28 @@ static const char *dims_text(const size_t *v, unsigned dims, char *buf, size_t l
     return buf;
 }
 
+/* off0 + off1*g0 + off2*g0*g1; -1 on overflow. */
+static int linear_offset(const clpool__nd *nd, size_t *out)
+{
+    size_t l = 0, pitch = 1, t;
+    for (unsigned d = 0; d < CLPOOL_MAX_DIMS; d++) {
+        if (clpool__mul_size(nd->offset[d], pitch, &t) != 0 || t > SIZE_MAX - l)
+            return -1;
+        l += t;
+        if (d + 1 < CLPOOL_MAX_DIMS && clpool__mul_size(pitch, nd->global[d], &pitch) != 0)
+            return -1;
+    }
+    *out = l;
+    return 0;
+}
+
+size_t clpool__nd_linear_offset(const clpool__nd *nd)
+{
+    size_t l = 0;
+    (void)linear_offset(nd, &l); /* checked by clpool__range_resolve */
+    return l;
+}
+
 int clpool__range_resolve(clpool_kernel *k, const clpool_range *range, clpool__nd *nd)
 {
     clpool *pool = k->prog->pool;
@@ -64,6 +86,12 @@ int clpool__range_resolve(clpool_kernel *k, const clpool_range *range, clpool__n
                                  "(at dimension %u, global[%u] = %zu)",
                                  k->name, d, d, nd->global[d]);
     }
+    size_t lin;
+    if (linear_offset(nd, &lin) != 0)
+        return clpool__error(pool, CLPOOL_EOVERFLOW,
+                             "kernel '%s': the range's offset, as a linear index over the "
+                             "global sizes, overflows size_t",
+                             k->name);
     if (zeros != 0 && zeros != (int)dims) {
         for (unsigned d = 0; d < dims; d++)
             if (range->local[d] == 0)

@@ -45,6 +45,16 @@ static const char *const SRC =
     "    atomic_inc(counter);\n"
     "    y[i] = x[i] * 2.0f;\n"
     "}\n"
+    "__kernel void twice(__global const float *x, __global float *y)\n"
+    "{\n"
+    "    size_t i = get_global_id(0);\n"
+    "    y[i] = 2.0f * x[i];\n"
+    "}\n"
+    "__kernel void where(__global uint *out, uint w)\n"
+    "{\n"
+    "    size_t x = get_global_id(0), y = get_global_id(1);\n"
+    "    out[y * w + x] = (uint)(x + 1000 * y);\n"
+    "}\n"
     "__kernel void stencil(__global const float *x, __global float *y, uint n)\n"
     "{\n"
     "    size_t i = get_global_id(0);\n"
@@ -128,6 +138,60 @@ static void expect_bad(clpool *pool, clpool_kernel *k, clpool_range r, int statu
     ASSERT_EQ(word, 0u); /* nothing ran */
 }
 
+/* Host arrays in ranges with offsets hold the range's items from element 0,
+ * while the kernel indexes them by absolute ids; in pool memory too. */
+static void run_offsets(clpool *pool, clpool_kernel *twice, clpool_kernel *where)
+{
+    enum { N = 3000, W = 40, H = 30 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *hx, *hy;
+    unsigned *out = malloc(W * H * sizeof *out);
+    ASSERT(x != NULL && y != NULL && out != NULL);
+    ASSERT_OK(pool, clpool_host_alloc(pool, N * sizeof *hx, (void **)&hx));
+    ASSERT_OK(pool, clpool_host_alloc(pool, N * sizeof *hy, (void **)&hy));
+    for (int i = 0; i < N; i++)
+        hx[i] = x[i] = (float)(i * 3 % 101);
+    for (int mem = 0; mem < 2; mem++) {
+        float *in = mem ? hx : x, *res = mem ? hy : y;
+        for (int chunked = 0; chunked < 2; chunked++) {
+            if (chunked)
+                setenv("CLPOOL_MAX_CHUNK_BYTES", "1024", 1);
+            memset(res, 0, N * sizeof *res);
+            clpool_range r = {1, {N}, {0}, {12345}};
+            clpool_arg a[] = {clpool_in(in, sizeof *in), clpool_out(res, sizeof *res)};
+            ASSERT_OK(pool, clpool_map_range(twice, &r, a, 2));
+            for (int i = 0; i < N; i++)
+                ASSERT_EQ(res[i], 2.0f * in[i]);
+            memset(out, 0, W * H * sizeof *out);
+            clpool_range r2 = {2, {W, H}, {0}, {3, 5}};
+            clpool_arg b[] = {clpool_out(out, sizeof *out), clpool_u32(W)};
+            ASSERT_OK(pool, clpool_map_range(where, &r2, b, 2));
+            for (unsigned ry = 0; ry < H; ry++)
+                for (unsigned rx = 0; rx < W; rx++)
+                    ASSERT_EQ(out[ry * W + rx], (3 + rx) + 1000 * (5 + ry));
+            unsetenv("CLPOOL_MAX_CHUNK_BYTES");
+        }
+    }
+    /* Pool memory freed while an async map that uses it is queued: the free
+     * waits for the map. */
+    clpool_event *ev;
+    memset(hy, 0, N * sizeof *hy);
+    ASSERT_OK(pool, clpool_map_async(twice, N, (clpool_arg[]){clpool_in(hx, sizeof *hx),
+                                                              clpool_out(y, sizeof *y)},
+                                     2, &ev));
+    clpool_host_free(pool, hx);
+    ASSERT_OK(pool, clpool_wait(ev));
+    for (int i = 0; i < N; i++)
+        ASSERT_EQ(y[i], 2.0f * x[i]);
+    clpool_host_free(pool, hy);
+    clpool_host_free(pool, NULL);
+    void *p = NULL;
+    ASSERT_STATUS(pool, clpool_host_alloc(pool, 0, &p), CLPOOL_EINVAL);
+    ASSERT(p == NULL);
+    free(x);
+    free(y);
+    free(out);
+}
+
 static void run_backend(clpool *pool)
 {
     clpool_program *prog;
@@ -137,6 +201,10 @@ static void run_backend(clpool *pool)
     ASSERT_OK(pool, clpool_kernel_get(prog, "fixed", &fixed));
     ASSERT_OK(pool, clpool_kernel_get(prog, "count", &count));
     ASSERT_OK(pool, clpool_kernel_get(prog, "stencil", &stencil));
+    clpool_kernel *twice, *where;
+    ASSERT_OK(pool, clpool_kernel_get(prog, "twice", &twice));
+    ASSERT_OK(pool, clpool_kernel_get(prog, "where", &where));
+    run_offsets(pool, twice, where);
 
     check_probe(pool, probe, (clpool_range){2, {48, 32}, {16, 16}, {0, 0}});
     check_probe(pool, probe, (clpool_range){3, {8, 6, 4}, {4, 3, 2}, {1, 2, 3}});

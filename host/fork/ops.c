@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -130,6 +131,42 @@ static void fork_buffer_free(clpool_buffer *buf)
     buf->impl = NULL;
 }
 
+/* clpool_host_alloc: blocks of the arena itself, which the workers share,
+ * so maps use them in place. Whole pages, so that the block starts on one. */
+static size_t page_round(size_t bytes)
+{
+    return (bytes + 4095) & ~(size_t)4095;
+}
+
+static int fork_host_alloc(clpool *pool, size_t bytes, void **out)
+{
+    struct clpool__fork_pool *fp = pool->impl;
+    if (bytes > SIZE_MAX - 4095 || (*out = clpool__fork_arena_alloc(&fp->arena,
+                                                                     page_round(bytes))) == NULL)
+        return clpool__error(pool, CLPOOL_ENOMEM,
+                             "fork backend: no room for %zu bytes of host memory in the "
+                             "%zu-byte shared arena",
+                             bytes, fp->arena.size);
+    return CLPOOL_OK;
+}
+
+static void fork_host_free(clpool *pool, void *p, size_t bytes)
+{
+    struct clpool__fork_pool *fp = pool->impl;
+    clpool__fork_arena_free(&fp->arena, p, page_round(bytes));
+}
+
+static int fork_host_view(clpool *pool, const void *host, size_t bytes, size_t shift,
+                          clpool_buffer *view)
+{
+    (void)pool;
+    (void)bytes;
+    /* Through uintptr_t, as dispatch.c shifts windows: the kernel's pointer
+     * may lie before the block; the kernel touches only the block. */
+    view->impl = (void *)((uintptr_t)host - shift);
+    return CLPOOL_OK;
+}
+
 /* The arena is mapped in this process too: copies are plain memcpy, and
  * the next map's publication (a release store) makes them visible. */
 static int fork_buffer_write(clpool_buffer *buf, size_t off, const void *src, size_t len)
@@ -166,4 +203,7 @@ const struct clpool__backend_ops clpool__fork_ops = {
     /* Copies never wait for a map: the arena is this process's memory. */
     .xfer_write = fork_buffer_write,
     .xfer_read = fork_buffer_read,
+    .host_alloc = fork_host_alloc,
+    .host_free = fork_host_free,
+    .host_view = fork_host_view,
 };

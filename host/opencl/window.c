@@ -31,12 +31,6 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
      * program.c): the core maps such a kernel whole. */
     if (k->sig == NULL || !clpool__window_wrappable(k->sig))
         return CLPOOL__ENOWINDOW;
-    /* A word test over the whole program: a helper the kernel calls may ask. */
-    static const char *const relative[] = {"get_group_id", "get_num_groups",
-                                           "get_global_linear_id"};
-    for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++)
-        if (strstr(prog->source, relative[i]) != NULL)
-            return CLPOOL__ENOWINDOW;
     char *name = clpool__asprintf(CLPOOL__WINDOW_PREFIX "%s", k->name);
     if (name == NULL)
         return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory for a kernel name");
@@ -56,6 +50,16 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
 int clpool__cl_window_start(clpool_kernel *k, const clpool__nd *nd, size_t begin, size_t count,
                             const clpool_arg *args, const size_t *shift, size_t nargs)
 {
+    /* A chunk smaller than the range changes what the group functions
+     * return; a word test over the whole program, since a helper the kernel
+     * calls may ask. One window over the whole range (a range with an
+     * offset) changes nothing. */
+    static const char *const relative[] = {"get_group_id", "get_num_groups",
+                                           "get_global_linear_id"};
+    if (count != nd->global[nd->dims - 1])
+        for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++)
+            if (strstr(k->prog->source, relative[i]) != NULL)
+                return CLPOOL__ENOWINDOW;
     cl_kernel kernel = NULL;
     int status = window_kernel(k, &kernel);
     if (status != CLPOOL_OK)
