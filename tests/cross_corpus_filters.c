@@ -46,6 +46,37 @@ static void case_blur(corpus_ctx *c)
     free(src), free(got), free(want);
 }
 
+/* The same blur with both images in clpool_host_alloc'd memory (used in
+ * place on fork, never chunked there). */
+static void case_blur_host_alloc(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "filters.cl", NULL, "blur3x3", CORPUS_PLAIN);
+    if (k == NULL)
+        return;
+    enum { W = 96, H = 33 };
+    float *src = random_image(W * H, 9), *want = corpus_alloc(W * H * 4);
+    void *a = NULL, *b = NULL;
+    ASSERT_OK(c->pool, clpool_host_alloc(c->pool, W * H * 4, &a));
+    ASSERT_OK(c->pool, clpool_host_alloc(c->pool, W * H * 4, &b));
+    float *in = a, *out = b;
+    memcpy(in, src, W * H * 4);
+    clpool_range r = corpus_range(2, W, H, 1, 0, 0, 0);
+    CORPUS_RUN(c, k, &r, clpool_array_in(in, W * H * 4), clpool_out(out, 4), clpool_i32(W),
+               clpool_i32(H));
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float sum = 0.0f;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    sum += ref_px(src, x + dx, y + dy, W, H);
+            want[y * W + x] = sum * (1.0f / 9.0f);
+        }
+    corpus_near_f32(c, "blur3x3 (host_alloc)", out, want, W * H, 1e-6, 1e-6);
+    clpool_host_free(c->pool, a);
+    clpool_host_free(c->pool, b);
+    free(src), free(want);
+}
+
 /* 64 x 48 in 16 x 16 groups: chunks of whole groups, 16 rows each. */
 static void case_sobel(corpus_ctx *c)
 {
@@ -233,6 +264,7 @@ int main(void)
 {
     static const corpus_case cases[] = {
         {"blur3x3", case_blur},
+        {"blur3x3 (host_alloc)", case_blur_host_alloc},
         {"sobel", case_sobel},
         {"gauss5x5", case_gauss},
         {"conv_rows+conv_cols", case_separable},

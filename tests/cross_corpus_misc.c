@@ -138,6 +138,22 @@ static void case_count_items(corpus_ctx *c)
     ASSERT_EQ(counter, 2u << 20);
 }
 
+/* The counter in clpool_host_alloc'd memory: on fork the workers' atomics
+ * act on it in place. */
+static void case_count_host_alloc(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "montecarlo.cl", NULL, "count_items", CORPUS_PLAIN);
+    if (k == NULL)
+        return;
+    void *p = NULL;
+    ASSERT_OK(c->pool, clpool_host_alloc(c->pool, sizeof(uint32_t), &p));
+    uint32_t *counter = p;
+    *counter = 7;
+    MAP_OK(c, CLPOOL_MAP(k, (size_t)1 << 20, clpool_array_inout(counter, sizeof *counter)));
+    ASSERT_EQ(*counter, (1u << 20) + 7);
+    clpool_host_free(c->pool, p);
+}
+
 static void case_take_tickets(corpus_ctx *c)
 {
     clpool_kernel *k = corpus_kernel(c, "montecarlo.cl", NULL, "take_tickets", CORPUS_PLAIN);
@@ -388,6 +404,7 @@ int main(void)
         {"bitonic_step (buffer)", case_bitonic_buffer},
         {"mc_pi", case_mc_pi},
         {"count_items 2^20", case_count_items},
+        {"count (host_alloc)", case_count_host_alloc},
         {"take_tickets 2^20", case_take_tickets},
         {"particles_step", case_particles},
         {"classify", case_classify},
