@@ -128,6 +128,57 @@ static void case_gauss(corpus_ctx *c)
     free(src), free(got), free(want);
 }
 
+/* Blur then Sobel of the blurred image, both started with
+ * clpool_map_range_async before either is waited for: the pool runs them
+ * in order, so the second reads what the first wrote (a whole array given
+ * the first's output). */
+static void case_async_pipeline(corpus_ctx *c)
+{
+    clpool_kernel *blur = corpus_kernel(c, "filters.cl", NULL, "blur3x3", CORPUS_PLAIN);
+    if (blur == NULL)
+        return;
+    clpool_kernel *sob = corpus_kernel(c, "filters.cl", NULL, "sobel", CORPUS_PLAIN);
+    if (sob == NULL)
+        return;
+    enum { W = 48, H = 64 };
+    float *src = random_image(W * H, 10), *mid = corpus_alloc(W * H * 4),
+          *got = corpus_alloc(W * H * 4), *rmid = corpus_alloc(W * H * 4),
+          *want = corpus_alloc(W * H * 4);
+    const int32_t w = W, h = H;
+    clpool_range r = corpus_range(2, W, H, 1, 16, 16, 0);
+    const clpool_arg a1[] = {clpool_array_in(src, W * H * 4), clpool_out(mid, 4), clpool_i32(w),
+                             clpool_i32(h)};
+    const clpool_arg a2[] = {clpool_array_in(mid, W * H * 4), clpool_out(got, 4), clpool_i32(w),
+                             clpool_i32(h)};
+    clpool_event *e1 = NULL, *e2 = NULL;
+    ASSERT_OK(c->pool, clpool_map_range_async(blur, &r, a1, 4, &e1));
+    ASSERT_OK(c->pool, clpool_map_range_async(sob, &r, a2, 4, &e2));
+    int rc1 = clpool_wait(e1), rc2 = clpool_wait(e2);
+    if (rc1 != CLPOOL_OK || rc2 != CLPOOL_OK)
+        FAIL_("%s: waits: %s, %s: %s", corpus_where(c), clpool_err_name(rc1), clpool_err_name(rc2),
+              clpool_errmsg(c->pool));
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float sum = 0.0f;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    sum += ref_px(src, x + dx, y + dy, W, H);
+            rmid[y * W + x] = sum * (1.0f / 9.0f);
+        }
+    corpus_near_f32(c, "blur3x3 (async)", mid, rmid, W * H, 1e-6, 1e-6);
+    /* Sobel of the device's own blur, so only Sobel's rounding counts. */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+#define P(dx, dy) ref_px(mid, x + (dx), y + (dy), W, H)
+            float gx = (P(1, -1) + 2.0f * P(1, 0) + P(1, 1)) - (P(-1, -1) + 2.0f * P(-1, 0) + P(-1, 1));
+            float gy = (P(-1, 1) + 2.0f * P(0, 1) + P(1, 1)) - (P(-1, -1) + 2.0f * P(0, -1) + P(1, -1));
+#undef P
+            want[y * W + x] = sqrtf(gx * gx + gy * gy);
+        }
+    corpus_near_f32(c, "sobel (async)", got, want, W * H, 1e-5, 1e-5);
+    free(src), free(mid), free(got), free(rmid), free(want);
+}
+
 /* Rows then columns, RADIUS=3 from -D, the weights a __constant table. */
 static void case_separable(corpus_ctx *c)
 {
@@ -267,6 +318,7 @@ int main(void)
         {"blur3x3 (host_alloc)", case_blur_host_alloc},
         {"sobel", case_sobel},
         {"gauss5x5", case_gauss},
+        {"blur+sobel async", case_async_pipeline},
         {"conv_rows+conv_cols", case_separable},
         {"transpose_naive", case_transpose_naive},
         {"transpose_tiled", case_transpose_tiled},
