@@ -16,13 +16,18 @@
  * that use work-groups (__local memory, barrier) on the fork backend, and
  * kernels with vector types on fork under a compiler that is not clang.
  * corpus_kernel takes what a kernel needs; when the build or
- * clpool_kernel_get fails it requires CLPOOL_EBUILD and a message naming
- * the kernel and the construct, and the case stops there ("refused"). When
- * the build succeeds the kernel runs and its results are compared, so a
- * backend that learns to run them (issue 11) turns the refusal into a
- * comparison without a change here. A refusal of a kernel that needs
- * nothing the backend lacks (a plain kernel beside a __local one in the
- * same file) fails.
+ * clpool_kernel_get fails it requires CLPOOL_EBUILD and the message the
+ * backend owes: for work-groups one naming the kernel and the construct,
+ * for vector types one saying to set CC=clang. The case stops there
+ * ("refused"). When the build succeeds the kernel runs and its results are
+ * compared, so a backend that learns to run them (issue 11) turns the
+ * refusal into a comparison without a change here. A refusal of a kernel
+ * that needs nothing the backend lacks (a plain kernel beside a __local
+ * one in the same file) fails.
+ *
+ * A failure ends its case only: the test goes on with the others, prints
+ * a table of every case on every target, and exits 1. CORPUS_ONLY and
+ * CORPUS_TARGETS (comma-separated parts of names) narrow a run by hand.
  */
 #ifndef CLPOOL_TEST_CORPUS_H
 #define CLPOOL_TEST_CORPUS_H
