@@ -161,6 +161,55 @@ static void case_scan_add_offsets(corpus_ctx *c)
     free(data), free(want);
 }
 
+/* ------------------------------------------------- work-groups in helpers */
+
+/* The work-group code is in a helper (group_sum), not in the kernel. */
+static void case_block_sums(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "helpers.cl", NULL, "block_sums", CORPUS_GROUPS);
+    if (k == NULL)
+        return;
+    enum { WG = 64, N = WG * 50 };
+    float *x = corpus_alloc(N * 4), *share = corpus_alloc(N * 4), *want = corpus_alloc(N * 4);
+    uint32_t s = 18;
+    /* Eighths in [-0.5, 1.5): clamped sums of 64 of them are exact. */
+    for (int i = 0; i < N; i++)
+        x[i] = (float)(corpus_next(&s) >> 28) * 0.125f - 0.5f;
+    clpool_range r = corpus_range(1, N, 1, 1, WG, 0, 0);
+    CORPUS_RUN(c, k, &r, clpool_in(x, 4), clpool_out(share, 4), clpool_local(WG * 4));
+    for (int g = 0; g < N / WG; g++) {
+        float total = 0.0f;
+        for (int i = g * WG; i < (g + 1) * WG; i++)
+            total += fminf(fmaxf(x[i], 0.0f), 1.0f);
+        for (int i = g * WG; i < (g + 1) * WG; i++) {
+            float v = fminf(fmaxf(x[i], 0.0f), 1.0f);
+            want[i] = total > 0.0f ? v / total : 0.0f;
+        }
+    }
+    /* OpenCL allows single divisions 2.5 ulp off. */
+    corpus_near_f32(c, "block_sums", share, want, N, 0, 1e-6);
+    free(x), free(share), free(want);
+}
+
+/* Its neighbour, which uses no work-group construct: runs everywhere. */
+static void case_rescale(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "helpers.cl", NULL, "rescale", CORPUS_PLAIN);
+    if (k == NULL)
+        return;
+    enum { N = 10007 };
+    float *x = corpus_alloc(N * 4), *y = corpus_alloc(N * 4), *want = corpus_alloc(N * 4);
+    uint32_t s = 19;
+    for (int i = 0; i < N; i++) {
+        x[i] = corpus_uniform(&s, -2, 12);
+        want[i] = fminf(fmaxf((x[i] - 0.0f) / (10.0f - 0.0f), 0.0f), 1.0f);
+    }
+    clpool_range r = corpus_range(1, N, 1, 1, 0, 0, 0);
+    CORPUS_RUN(c, k, &r, clpool_in(x, 4), clpool_out(y, 4), clpool_f32(0.0f), clpool_f32(10.0f));
+    corpus_near_f32(c, "rescale", y, want, N, 1e-7, 1e-6);
+    free(x), free(y), free(want);
+}
+
 /* ------------------------------------------------------------- histogram */
 
 enum { HIST_N = 100000, HIST_WG = 128, HIST_ITEMS = (HIST_N + HIST_WG - 1) / HIST_WG * HIST_WG };
@@ -317,6 +366,8 @@ int main(void)
         {"reduce_max64", case_reduce_max64},
         {"scan (3 passes)", case_scan},
         {"scan_add_offsets", case_scan_add_offsets},
+        {"block_sums (helper)", case_block_sums},
+        {"rescale", case_rescale},
         {"histogram_local", case_histogram_local},
         {"histogram_global", case_histogram_global},
         {"nbody_accel", case_nbody_accel},
