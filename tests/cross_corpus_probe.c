@@ -57,8 +57,7 @@ static void probe(corpus_ctx *c, const clpool_range *r, size_t band_items)
     memset(rec, 0xa5, n * sizeof *rec);
     corpus_chunk_limit(c, band_items * sizeof *rec);
     CORPUS_RUN(c, k, r, clpool_out(rec, sizeof *rec), clpool_u32((uint32_t)g[0]),
-               clpool_u32((uint32_t)g[1]), clpool_u32((uint32_t)o[0]), clpool_u32((uint32_t)o[1]),
-               clpool_u32((uint32_t)o[2]));
+               clpool_u32((uint32_t)g[1]));
 
     /* The group size clpool picked: the first item's, the same for all. */
     uint32_t enq[3];

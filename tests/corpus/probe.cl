@@ -1,9 +1,10 @@
 /*
  * The work-item functions, every one, for every item and every dimension
  * (0, 1, 2: past get_work_dim() too, where OpenCL defines the answers).
- * Item (x, y, z) writes its record at its linear index relative to the
- * range's offset, from the sizes and offsets the host passes (as a real
- * kernel takes its sizes as arguments).
+ * Item (x, y, z) writes its record at (z * g1 + y) * g0 + x, from its
+ * absolute ids and the global sizes the host passes, as a kernel written
+ * for the whole grid does: with an offset, clpool shifts the host array so
+ * that this is the element of the item's index relative to the offset.
  */
 typedef struct probe_rec {
     uint work_dim;
@@ -13,12 +14,11 @@ typedef struct probe_rec {
     uint global_linear_id, local_linear_id;
 } probe_rec;
 
-__kernel void probe(__global probe_rec *rec, const uint g0, const uint g1, const uint o0,
-                    const uint o1, const uint o2)
+__kernel void probe(__global probe_rec *rec, const uint g0, const uint g1)
 {
-    const uint x = (uint)get_global_id(0) - o0;
-    const uint y = (uint)get_global_id(1) - o1;
-    const uint z = (uint)get_global_id(2) - o2;
+    const uint x = (uint)get_global_id(0);
+    const uint y = (uint)get_global_id(1);
+    const uint z = (uint)get_global_id(2);
     __global probe_rec *r = &rec[(z * g1 + y) * g0 + x];
     r->work_dim = get_work_dim();
     for (uint d = 0; d < 3; d++) {
