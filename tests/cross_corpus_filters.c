@@ -46,6 +46,36 @@ static void case_blur(corpus_ctx *c)
     free(src), free(got), free(want);
 }
 
+/* A region of interest: the blur over a rectangle of a bigger image, by a
+ * range with an offset, the kernel indexing the whole image; the output is
+ * the whole image too (clpool_array_inout), left as it was outside. */
+static void case_blur_roi(corpus_ctx *c)
+{
+    clpool_kernel *k = corpus_kernel(c, "filters.cl", NULL, "blur3x3", CORPUS_PLAIN);
+    if (k == NULL)
+        return;
+    enum { W = 90, H = 70, OX = 13, OY = 21, RW = 50, RH = 30 };
+    float *src = random_image(W * H, 11), *dst = corpus_alloc(W * H * 4),
+          *want = corpus_alloc(W * H * 4);
+    memcpy(dst, src, W * H * 4);
+    memcpy(want, src, W * H * 4);
+    clpool_range r = corpus_range(2, RW, RH, 1, 0, 0, 0);
+    r.offset[0] = OX;
+    r.offset[1] = OY;
+    CORPUS_RUN(c, k, &r, clpool_array_in(src, W * H * 4), clpool_array_inout(dst, W * H * 4),
+               clpool_i32(W), clpool_i32(H));
+    for (int y = OY; y < OY + RH; y++)
+        for (int x = OX; x < OX + RW; x++) {
+            float sum = 0.0f;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    sum += ref_px(src, x + dx, y + dy, W, H);
+            want[y * W + x] = sum * (1.0f / 9.0f);
+        }
+    corpus_near_f32(c, "blur3x3 (region)", dst, want, W * H, 1e-6, 1e-6);
+    free(src), free(dst), free(want);
+}
+
 /* The same blur with both images in clpool_host_alloc'd memory (used in
  * place on fork, never chunked there). */
 static void case_blur_host_alloc(corpus_ctx *c)
@@ -316,6 +346,7 @@ int main(void)
     static const corpus_case cases[] = {
         {"blur3x3", case_blur},
         {"blur3x3 (host_alloc)", case_blur_host_alloc},
+        {"blur3x3 (region)", case_blur_roi},
         {"sobel", case_sobel},
         {"gauss5x5", case_gauss},
         {"blur+sobel async", case_async_pipeline},
