@@ -6,6 +6,7 @@
 
 #include "clc/native.h"
 #include "clc/scan.h"
+#include "clc/sizes.h"
 
 #define HIDDEN_PARAMS "const clpool_wi_t_ *clpool_wi_, size_t clpool_gid_"
 
@@ -185,12 +186,51 @@ static int vector_literals(const char *src, edits *e)
 
 /* ------------------------------------------------- other uses of kernels */
 
-static const clpool__kernel_sig *kernel_named(const clpool_program *prog, const toks *t,
-                                              size_t i)
+/* The program's kernels sorted by name, so that finding the kernel a token
+ * names costs log n: a program of many kernels stays linear in its size. */
+typedef struct by_name {
+    const clpool__kernel_sig **v;
+    size_t n;
+} by_name;
+
+static int cmp_sig_name(const void *a, const void *b)
 {
-    for (size_t k = 0; k < prog->nsigs; k++)
-        if (ident_is(t, i, prog->sigs[k].name))
-            return &prog->sigs[k];
+    const clpool__kernel_sig *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+static int by_name_make(const clpool_program *prog, by_name *out)
+{
+    out->n = prog->nsigs;
+    out->v = out->n != 0 ? malloc(out->n * sizeof *out->v) : NULL;
+    if (out->n != 0 && out->v == NULL)
+        return -1;
+    for (size_t k = 0; k < out->n; k++)
+        out->v[k] = &prog->sigs[k];
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_sig_name);
+    return 0;
+}
+
+static const clpool__kernel_sig *kernel_named(const by_name *names, const toks *t, size_t i)
+{
+    if (i >= t->n || t->v[i].kind != CLPOOL__TOK_IDENT)
+        return NULL;
+    const char *w = t->src + t->v[i].start;
+    size_t len = t->v[i].len, lo = 0, hi = names->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *name = names->v[mid]->name;
+        int c = strncmp(name, w, len);
+        if (c == 0 && name[len] != '\0')
+            c = 1; /* name is longer than the token */
+        if (c == 0)
+            return names->v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
@@ -200,8 +240,13 @@ static const clpool__kernel_sig *kernel_named(const clpool_program *prog, const 
 static int kernel_uses(const clpool_program *prog, edits *e)
 {
     toks t;
-    if (tokenise(prog->source, &t) != 0)
+    by_name names;
+    if (by_name_make(prog, &names) != 0)
         return -1;
+    if (tokenise(prog->source, &t) != 0) {
+        free(names.v);
+        return -1;
+    }
     int status = 0;
     size_t braces = 0, boundary = 0;
     for (size_t i = 0; i + 1 < t.n && status == 0; i++) {
@@ -214,13 +259,12 @@ static int kernel_uses(const clpool_program *prog, edits *e)
         } else if (!t.v[i].directive && braces == 0 && punct(&t, i, ';')) {
             boundary = i + 1;
         }
-        const clpool__kernel_sig *sig = kernel_named(prog, &t, i);
+        const clpool__kernel_sig *sig = kernel_named(&names, &t, i);
         if (sig == NULL || !punct(&t, i + 1, '('))
             continue;
-        int parsed = 0; /* a definition the parser reported: edited already */
-        for (size_t k = 0; k < prog->nsigs; k++)
-            parsed |= prog->sigs[k].name_offset == t.v[i].start;
-        if (parsed)
+        /* The definition the parser reported is edited already (the parser
+         * reports each name once). */
+        if (sig->name_offset == t.v[i].start)
             continue;
         size_t commas;
         size_t close = closing(&t, i + 1, &commas);
@@ -250,6 +294,7 @@ static int kernel_uses(const clpool_program *prog, edits *e)
         status |= add_edit(e, ed);
     }
     free(t.v);
+    free(names.v);
     return status;
 }
 
@@ -294,6 +339,7 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers)
 {
     const char *proto = "void " CLPOOL__NATIVE_PREFIX "%s(void *const *clpool_args_, "
                         "const clpool_range_t_ *clpool_r_, size_t clpool_gb_, size_t clpool_ge_)";
+    clpool__sizes_native(b, sig);
     clpool__buf_fmt(b, proto, sig->name);
     clpool__buf_str(b, " __attribute__((visibility(\"default\")));\n");
     clpool__buf_fmt(b, proto, sig->name);
@@ -403,15 +449,10 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     clpool__buf_str(out, "\n#line 1 \"<clpool generated callers>\"\n"
                          "#ifdef __clang__\n#pragma clang diagnostic ignored \"-Wpass-failed\"\n"
                          "#endif\n");
-    for (size_t k = 0; k < prog->nsigs; k++) {
-        /* A kernel defined twice (in two #if branches) gets one caller: the
-         * first, as clpool__sig_find would pick. */
-        size_t first = 0;
-        while (strcmp(prog->sigs[first].name, prog->sigs[k].name) != 0)
-            first++;
-        if (first == k)
-            caller(out, &prog->sigs[k], facts->helpers_use_gid);
-    }
+    /* The parser reports each name once (a kernel defined in two #if
+     * branches is the first), so each gets one caller. */
+    for (size_t k = 0; k < prog->nsigs; k++)
+        caller(out, &prog->sigs[k], facts->helpers_use_gid);
     if (out->failed)
         goto no_memory;
     goto free_edits;

@@ -631,7 +631,9 @@ static size_t try_kernel(const parser *p, size_t i, clpool__kernel_sig *sig, int
             j = end;
             continue;
         }
-        if (p->t[j].kind != TOK_IDENT)
+        /* A second kernel keyword ends this try: the next one starts there,
+         * so a run of them costs linear time, not quadratic. */
+        if (p->t[j].kind != TOK_IDENT || tok_in(p, j, kernel_words))
             return i + 1;
         if (tok_is(p, j, "void"))
             void_at = j;
@@ -692,29 +694,52 @@ static void free_sig(clpool__kernel_sig *s)
  * kernel. If the arms agree on the parameters, one description serves; if
  * not, the parser cannot know which one the compiler sees, and guessing
  * could let wrong arguments through, so the kernel is left out. */
-static void drop_duplicates(sigs *s)
+/* A kernel's name and its place among the parsed kernels, for sorting. */
+typedef struct named {
+    const char *name;
+    size_t i;
+} named;
+
+static int by_name(const void *a, const void *b)
 {
-    size_t kept = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        int dup = 0, conflict = 0;
-        for (size_t j = 0; j < s->n; j++) {
-            if (j == i || strcmp(s->v[i].name, s->v[j].name) != 0)
-                continue;
-            if (!same_params(&s->v[i], &s->v[j]))
-                conflict = 1;
-            else if (j < i)
-                dup = 1;
+    const named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* A name defined twice with the same parameters (two #if branches) is kept
+ * once, the first; a name defined with different parameters is dropped
+ * (the parser cannot tell which one the compiler sees). Sorted by name, so
+ * that a program of many kernels costs n log n, not n^2. Returns -1 on
+ * allocation failure. */
+static int drop_duplicates(sigs *s)
+{
+    if (s->n < 2)
+        return 0;
+    named *idx = malloc(s->n * sizeof *idx);
+    if (idx == NULL)
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        idx[i] = (named){s->v[i].name, i};
+    qsort(idx, s->n, sizeof *idx, by_name);
+    size_t dropped = 0;
+    for (size_t g = 0; g < s->n;) {
+        size_t e = g + 1;
+        while (e < s->n && strcmp(idx[g].name, idx[e].name) == 0)
+            e++;
+        int conflict = 0;
+        for (size_t j = g + 1; j < e; j++)
+            conflict |= !same_params(&s->v[idx[g].i], &s->v[idx[j].i]);
+        /* Mark for removal with line 0; freed below. */
+        for (size_t j = conflict ? g : g + 1; j < e; j++) {
+            s->v[idx[j].i].line = 0;
+            dropped++;
         }
-        if (dup || conflict) {
-            /* Mark for removal; names are compared again by later entries,
-             * so free after the loop. */
-            s->v[i].line = 0;
-            continue;
-        }
-        kept++;
+        g = e;
     }
-    if (kept == s->n)
-        return;
+    free(idx);
+    if (dropped == 0)
+        return 0;
     size_t w = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (s->v[i].line == 0)
@@ -723,6 +748,7 @@ static void drop_duplicates(sigs *s)
             s->v[w++] = s->v[i];
     }
     s->n = w;
+    return 0;
 }
 
 int clpool__sig_parse(const char *source, clpool__kernel_sig **out, size_t *count)
@@ -770,7 +796,8 @@ int clpool__sig_parse(const char *source, clpool__kernel_sig **out, size_t *coun
         }
         i++;
     }
-    drop_duplicates(&s);
+    if (drop_duplicates(&s) != 0)
+        goto fail;
     *out = s.v;
     *count = s.n;
     s.v = NULL;

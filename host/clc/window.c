@@ -1,6 +1,8 @@
 /* Generating window wrappers (see window.h). */
 #include "window.h"
 
+#include "clc/sizes.h"
+
 #include "buf.h"
 
 #include <stdlib.h>
@@ -46,6 +48,15 @@ static void add_wrapper(clpool__buf *b, const clpool__kernel_sig *sig)
             clpool__buf_fmt(b, "clpool_p%zu", i);
     }
     clpool__buf_str(b, ");\n}\n");
+}
+
+/* What follows a kernel: its window wrapper, and the table of its struct
+ * parameters' sizes (clc/sizes.h), each where the kernel can have it. */
+static void add_extras(clpool__buf *b, const clpool__kernel_sig *sig)
+{
+    if (clpool__window_wrappable(sig))
+        add_wrapper(b, sig);
+    clpool__sizes_opencl(b, sig);
 }
 
 /* Skips a comment, string or character literal starting at s[i], if one
@@ -127,18 +138,18 @@ char *clpool__window_source(const char *source, const clpool__kernel_sig *sigs, 
     /* sigs are in source order, so the places are increasing. */
     for (size_t k = 0; k < nsigs; k++) {
         const clpool__kernel_sig *sig = &sigs[k];
-        if (!clpool__window_wrappable(sig))
+        if (!clpool__window_wrappable(sig) && !clpool__sizes_wanted(sig))
             continue;
         size_t at = after_body(source, len, sig->close_paren);
         if (at == 0 || at < copied) {
-            add_wrapper(&tail, sig);
+            add_extras(&tail, sig);
             continue;
         }
         clpool__buf_add(&b, source + copied, at - copied);
         copied = at;
         if (at == len && (len == 0 || source[len - 1] != '\n'))
             clpool__buf_str(&b, "\n");
-        add_wrapper(&b, sig);
+        add_extras(&b, sig);
         /* The compiler's line numbers go on from the kernel's file. */
         if (at < len)
             clpool__buf_fmt(&b, "#line %u\n", line_at(source, at, &counted, &line));

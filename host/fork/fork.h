@@ -313,6 +313,12 @@ void clpool__fork_program_free(clpool_program *prog);
 int clpool__fork_kernel_create(clpool_kernel *k);
 void clpool__fork_kernel_free(clpool_kernel *k);
 
+/* ----------------------------------------------------------------- sizes.c */
+
+/* Fills the struct parameter sizes of prog's kernels from the tables in the
+ * shared object at so_path (clc/sizes.h). */
+int clpool__fork_read_sizes(clpool_program *prog, const char *so_path);
+
 /* ----------------------------------------------------------------- guard.c */
 
 /* 1 if an OpenCL driver is loaded in this process (its file name in lib),

@@ -112,6 +112,16 @@ int clpool__fork_program_build(clpool_program *prog)
         goto free_fprog;
     }
 
+    status = clpool__fork_read_sizes(prog, so_path);
+    if (status != CLPOOL_OK) {
+        char *msg = clpool__strdup(pool->errmsg);
+        (void)clpool__fork_command(fp, FORK_CMD_UNLOAD, slot, 0, NULL);
+        if (msg != NULL) {
+            clpool__error_text(pool, status, msg);
+            free(msg);
+        }
+        goto free_fprog;
+    }
     /* From now on, replacement workers load it too. */
     fp->progs[slot].so_path = so_path;
     fprog->pslot = slot;

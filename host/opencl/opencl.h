@@ -155,6 +155,12 @@ int clpool__cl_launch(clpool_kernel *k, cl_kernel kernel, const clpool__nd *nd);
 int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, const clpool__nd *nd, int submit);
 int clpool__cl_finish(clpool *pool);
 
+/* ----------------------------------------------------------------- sizes.c */
+
+/* Fills the struct parameter sizes of prog's kernels (built) from the
+ * device (clc/sizes.h). */
+int clpool__cl_read_sizes(clpool_program *prog);
+
 /* ---------------------------------------------------------------- window.c */
 
 /* The window_start slot: starts k's window wrapper (clc/window.h), made on

@@ -203,6 +203,20 @@ static int build_from_source(clpool_program *prog, const struct clpool__cl_pool 
     return CLPOOL_OK;
 }
 
+/* The last step of a build: the struct sizes; a failure releases the
+ * program, as a failed build leaves nothing behind. */
+static int with_sizes(clpool_program *prog)
+{
+    int status = clpool__cl_read_sizes(prog);
+    if (status != CLPOOL_OK) {
+        (void)clReleaseProgram((cl_program)prog->impl);
+        prog->impl = NULL;
+        free(prog->log);
+        prog->log = NULL;
+    }
+    return status;
+}
+
 int clpool__cl_program_build(clpool_program *prog)
 {
     clpool *pool = prog->pool;
@@ -234,7 +248,7 @@ int clpool__cl_program_build(clpool_program *prog)
                 prog->log = log;
                 prog->from_cache = 1;
                 free(text);
-                return CLPOOL_OK;
+                return with_sizes(prog);
             }
         }
     }
@@ -256,7 +270,7 @@ int clpool__cl_program_build(clpool_program *prog)
         store_entry(prog, program, key);
     prog->impl = program;
     prog->from_cache = 0;
-    return CLPOOL_OK;
+    return with_sizes(prog);
 }
 
 void clpool__cl_program_free(clpool_program *prog)
