@@ -164,14 +164,16 @@ static int submit(clpool_kernel *k, const clpool_range *range, size_t n, const c
                   size_t nargs, clpool_event **ev)
 {
     if (ev == NULL)
-        return CLPOOL_EINVAL;
+        return k != NULL ? clpool__error_locked(k->prog->pool, CLPOOL_EINVAL,
+                                                "clpool_map_async: ev is NULL")
+                         : CLPOOL_EINVAL;
     *ev = NULL;
     if (k == NULL)
         return CLPOOL_EINVAL;
     clpool *pool = k->prog->pool;
     clpool_event *e = calloc(1, sizeof *e);
     if (e == NULL)
-        return CLPOOL_ENOMEM;
+        return clpool__error_locked(pool, CLPOOL_ENOMEM, "no memory for an async map's event");
     e->pool = pool;
     e->k = k;
     e->nargs = nargs;

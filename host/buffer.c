@@ -52,8 +52,10 @@ void clpool__buffer_destroy(clpool_buffer *buf)
 
 int clpool_buffer_new(clpool *pool, size_t bytes, clpool_buffer **out)
 {
-    if (pool == NULL || out == NULL)
+    if (pool == NULL)
         return CLPOOL_EINVAL;
+    if (out == NULL)
+        return clpool__error_locked(pool, CLPOOL_EINVAL, "clpool_buffer_new: out is NULL");
     *out = NULL;
     clpool_buffer *buf = NULL;
     pthread_mutex_lock(&pool->lock);

@@ -4,16 +4,22 @@
  * An entry is one file named by its key (64 hex digits) in a private
  * directory:
  *
- *     "CLPOOLC1"            8 bytes, magic and format version
+ *     "CLPOOLC2"            8 bytes, magic and format version
+ *     key                   32 bytes, the SHA-256 whose hex is the file's name
+ *     dependencies length   8 bytes, little-endian
  *     payload length        8 bytes, little-endian
- *     SHA-256 of payload    32 bytes
+ *     SHA-256               32 bytes, of key, dependencies and payload
+ *     dependencies          the files the build read besides its source
+ *                           (deps.h), each with the hash of its contents
  *     payload
  *
  * Entries are written to a temporary file in the same directory and renamed
  * over the final name, so a reader sees a whole old entry or a whole new one.
  * A reader trusts nothing it did not verify: a file that is short, long, of
- * the wrong magic or whose payload does not hash to the stored digest is a
- * miss, and is removed so that the next build replaces it.
+ * the wrong magic, made for another key (an entry copied over another's
+ * name), whose contents do not hash to the stored digest, or one of whose
+ * dependencies has changed since, is a miss, and is removed so that the next
+ * build replaces it.
  *
  * The directory must be ours and closed to others, because a cached binary is
  * loaded and run: a directory someone else can write to would let them choose
@@ -30,13 +36,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "deps.h"
 #include "sha256.h"
 
-#define MAGIC "CLPOOLC1"
-#define HEADER_SIZE (8 + 8 + 32)
+#define MAGIC "CLPOOLC2"
+#define HEADER_SIZE CLPOOL__CACHE_HEADER
+_Static_assert(CLPOOL__CACHE_HEADER == 8 + 32 + 8 + 8 + 32, "the header layout above");
 #define TMP_PREFIX ".tmp-"
 
 /* ------------------------------------------------------------------ helpers */
@@ -107,11 +116,29 @@ static int key_valid(const char *key)
     return key[64] == '\0';
 }
 
-static void sha256_of(const void *data, size_t len, unsigned char digest[32])
+/* The 32 bytes a valid key's hex digits spell. */
+static void key_bytes(const char *key, unsigned char out[32])
+{
+    for (int i = 0; i < 32; i++) {
+        int hi = key[2 * i], lo = key[2 * i + 1];
+        hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
+        lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+}
+
+/* The entry's digest: over the key, so that an entry renamed or copied to
+ * another key's name fails, then the dependency list and the payload. */
+static void entry_digest(const unsigned char key[32], const void *deps, size_t deps_len,
+                         const void *payload, size_t len, unsigned char digest[32])
 {
     clpool__sha256 h;
     clpool__sha256_init(&h);
-    clpool__sha256_update(&h, data, len);
+    clpool__sha256_update(&h, key, 32);
+    if (deps_len > 0)
+        clpool__sha256_update(&h, deps, deps_len);
+    if (len > 0)
+        clpool__sha256_update(&h, payload, len);
     clpool__sha256_final(&h, digest);
 }
 
@@ -208,6 +235,11 @@ static char *check_dir(const char *dir, int *oom)
                      (unsigned long)geteuid());
     else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
         why = format("%s is writable by group or others; chmod 700 it", dir);
+    else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+        /* Ours but closed to us too (mode 0500, a read-only mount): in use
+         * it would store nothing. */
+        why = format("%s is not writable: %s; chmod 700 it", dir,
+                     errstr(errno, ebuf, sizeof ebuf));
     else
         return NULL;
     if (why == NULL)
@@ -230,7 +262,20 @@ int clpool__cache_open(clpool__cache *c, const char *cfg_dir)
         return c->note != NULL ? 0 : -1;
     }
 
-    if (cfg_dir != NULL)
+    if (cfg_dir != NULL && cfg_dir[0] != '/') {
+        /* Resolved once, now: a relative directory must not move when the
+         * program changes its working directory later. */
+        char *cwd = getcwd(NULL, 0);
+        if (cwd == NULL) {
+            if (errno == ENOMEM)
+                return -1;
+            c->note = format("cache: off (cannot resolve the relative directory %s: %s)",
+                             cfg_dir, errstr(errno, ebuf, sizeof ebuf));
+            return c->note != NULL ? 0 : -1;
+        }
+        dir = format("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, cfg_dir);
+        free(cwd);
+    } else if (cfg_dir != NULL)
         dir = format("%s", cfg_dir);
     else
         dir = default_dir(&fixed_why);
@@ -344,6 +389,28 @@ static void drop_entry(const char *path, const struct stat *judged)
     (void)unlink(path);
 }
 
+int clpool__cache_entry_check(const char *key, const unsigned char *header,
+                              const unsigned char *body, size_t body_len, size_t *deps_len,
+                              size_t *payload_len)
+{
+    unsigned char want_key[32], digest[32];
+    *deps_len = *payload_len = 0;
+    if (!key_valid(key) || memcmp(header, MAGIC, 8) != 0)
+        return 1;
+    key_bytes(key, want_key);
+    if (memcmp(header + 8, want_key, 32) != 0)
+        return 1; /* another key's entry under this name */
+    uint64_t dl = get_le64(header + 40), pl = get_le64(header + 48);
+    if (dl > body_len || pl != body_len - dl)
+        return 1;
+    entry_digest(want_key, body, (size_t)dl, body + dl, (size_t)pl, digest);
+    if (memcmp(digest, header + 56, 32) != 0)
+        return 1;
+    *deps_len = (size_t)dl;
+    *payload_len = (size_t)pl;
+    return 0;
+}
+
 int clpool__cache_load(const clpool__cache *c, const char *key, void **data, size_t *len)
 {
     *data = NULL;
@@ -382,38 +449,67 @@ int clpool__cache_load(const clpool__cache *c, const char *key, void **data, siz
     }
 
     unsigned char header[HEADER_SIZE];
-    size_t payload_len = (size_t)st.st_size - HEADER_SIZE;
-    /* malloc(0) may return NULL; an empty payload still needs a pointer. */
-    unsigned char *payload = malloc(payload_len > 0 ? payload_len : 1);
-    if (payload == NULL) {
+    size_t body_len = (size_t)st.st_size - HEADER_SIZE;
+    /* malloc(0) may return NULL; an empty body still needs a pointer. */
+    unsigned char *body = malloc(body_len > 0 ? body_len : 1);
+    if (body == NULL) {
         result = -1;
         goto close_fd;
     }
-    unsigned char digest[32];
-    if (read_all(fd, header, HEADER_SIZE) != 0 || read_all(fd, payload, payload_len) != 0 ||
-        memcmp(header, MAGIC, 8) != 0 || get_le64(header + 8) != (uint64_t)payload_len) {
+    if (read_all(fd, header, HEADER_SIZE) != 0 || read_all(fd, body, body_len) != 0) {
         drop_entry(path, &st);
-        goto free_payload;
+        goto free_body;
     }
-    sha256_of(payload, payload_len, digest);
-    if (memcmp(digest, header + 16, 32) != 0) {
+    size_t deps_len, payload_len;
+    int verdict = clpool__cache_entry_check(key, header, body, body_len, &deps_len, &payload_len);
+    if (verdict == 0)
+        verdict = clpool__deps_check(body, deps_len);
+    if (verdict < 0) {
+        result = -1;
+        goto free_body;
+    }
+    if (verdict != 0) {
         drop_entry(path, &st);
-        goto free_payload;
+        goto free_body;
     }
-
+    /* The caller gets the payload alone, at the start of its block. */
+    memmove(body, body + deps_len, payload_len);
+    unsigned char *payload = body;
     *data = payload;
     *len = payload_len;
     result = 1;
     goto close_fd;
 
-free_payload:
-    free(payload);
+free_body:
+    free(body);
 close_fd:
     /* Read-only: a failing close loses nothing we need. */
     (void)close(fd);
 free_path:
     free(path);
     return result;
+}
+
+int clpool__cache_has_room(const clpool__cache *c)
+{
+    if (c == NULL || c->dir == NULL)
+        return 0;
+    struct statvfs sv;
+    if (statvfs(c->dir, &sv) != 0)
+        return 1; /* cannot tell: the writes themselves will say */
+    /* A native build writes its .c, the .so and the entry: a few MB. */
+    const unsigned long long need = 8ull << 20;
+    return (unsigned long long)sv.f_bavail * sv.f_frsize >= need;
+}
+
+void clpool__cache_drop(const clpool__cache *c, const char *key)
+{
+    if (c == NULL || c->dir == NULL || !key_valid(key))
+        return;
+    char *path = format("%s/%s", c->dir, key);
+    if (path != NULL)
+        drop_entry(path, NULL);
+    free(path);
 }
 
 /* ------------------------------------------------------------------ store */
@@ -436,8 +532,20 @@ static int write_all(int fd, const void *buf, size_t len)
 
 int clpool__cache_store(const clpool__cache *c, const char *key, const void *data, size_t len)
 {
+    return clpool__cache_store_deps(c, key, NULL, data, len);
+}
+
+int clpool__cache_store_deps(const clpool__cache *c, const char *key, const clpool__deps *deps,
+                             const void *data, size_t len)
+{
     if (c == NULL || c->dir == NULL || !key_valid(key) || (data == NULL && len > 0))
         return -1;
+    /* A build whose dependencies could not all be recorded is not cached:
+     * an entry could not tell when it went stale. */
+    if (deps != NULL && deps->failed)
+        return -1;
+    const unsigned char *deps_data = deps != NULL ? deps->data : NULL;
+    size_t deps_len = deps != NULL ? deps->len : 0;
 
     int result = -1;
     char *path = format("%s/%s", c->dir, key);
@@ -449,8 +557,10 @@ int clpool__cache_store(const clpool__cache *c, const char *key, const void *dat
 
     unsigned char header[HEADER_SIZE];
     memcpy(header, MAGIC, 8);
-    put_le64(header + 8, (uint64_t)len);
-    sha256_of(data != NULL ? data : "", len, header + 16);
+    key_bytes(key, header + 8);
+    put_le64(header + 40, (uint64_t)deps_len);
+    put_le64(header + 48, (uint64_t)len);
+    entry_digest(header + 8, deps_data, deps_len, data, len, header + 56);
 
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
@@ -458,7 +568,7 @@ int clpool__cache_store(const clpool__cache *c, const char *key, const void *dat
     /* mkostemp already makes the file 0600 less the umask; fchmod states the
      * mode we rely on whatever the umask was. */
     if (fchmod(fd, 0600) != 0 || write_all(fd, header, HEADER_SIZE) != 0 ||
-        write_all(fd, data, len) != 0) {
+        write_all(fd, deps_data, deps_len) != 0 || write_all(fd, data, len) != 0) {
         (void)close(fd);
         goto unlink_tmp;
     }

@@ -1,13 +1,17 @@
 /*
  * The on-disk cache of built programs: content-addressed by a SHA-256 key,
  * written atomically (temporary file + rename), kept in a private directory.
- * Every entry carries its length and the SHA-256 of its payload; an entry
- * that does not verify is treated as a miss (and removed), never trusted.
+ * Every entry carries its own key, its length, the files the build read
+ * besides its source (with their contents' hashes) and a SHA-256 over all
+ * of it; an entry that does not verify, or whose files have changed, is
+ * treated as a miss (and removed), never trusted.
  */
 #ifndef CLPOOL_CACHE_H
 #define CLPOOL_CACHE_H
 
 #include <stddef.h>
+
+#include "deps.h"
 
 typedef struct clpool__cache {
     char *dir;   /* the directory in use, NULL when the cache is off */
@@ -43,5 +47,28 @@ int clpool__cache_load(const clpool__cache *c, const char *key, void **data, siz
 /* Stores the payload under key atomically. Returns 0, or -1 if it could not
  * be written (the cache is an optimisation: callers carry on). */
 int clpool__cache_store(const clpool__cache *c, const char *key, const void *data, size_t len);
+
+/* The same, recording deps (NULL: none) in the entry: a later load is a hit
+ * only while every one of those files has the contents it had now. deps
+ * with failed set are not stored (returns -1). */
+int clpool__cache_store_deps(const clpool__cache *c, const char *key, const clpool__deps *deps,
+                             const void *data, size_t len);
+
+/* Whether the cache's file system has room for a build's files (a few
+ * megabytes free); 0 when it is full, so that builds go elsewhere. */
+int clpool__cache_has_room(const clpool__cache *c);
+
+/* Removes key's entry: one that verified but that the backend could not
+ * load (a driver or loader that changed since). Nothing to report. */
+void clpool__cache_drop(const clpool__cache *c, const char *key);
+
+/* The reader's checks on an entry read whole for key, without touching the
+ * disk (the fuzz harness drives it): header is HEADER_SIZE (88) bytes, body
+ * the rest. Returns 0 with the dependency list's and the payload's lengths
+ * when the entry is key's and verifies, 1 when it is to be thrown away. */
+#define CLPOOL__CACHE_HEADER 88
+int clpool__cache_entry_check(const char *key, const unsigned char *header,
+                              const unsigned char *body, size_t body_len, size_t *deps_len,
+                              size_t *payload_len);
 
 #endif /* CLPOOL_CACHE_H */

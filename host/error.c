@@ -46,6 +46,17 @@ int clpool__error(clpool *pool, int status, const char *fmt, ...)
     return status;
 }
 
+int clpool__error_locked(clpool *pool, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&pool->lock);
+    clpool__verror(pool, status, fmt, ap);
+    pthread_mutex_unlock(&pool->lock);
+    va_end(ap);
+    return status;
+}
+
 int clpool__error_text(clpool *pool, int status, const char *text)
 {
     set_message(pool, clpool__strdup(text));

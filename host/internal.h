@@ -38,6 +38,8 @@ struct clpool {
     clpool__cache cache;
     char *describe;
     char *errmsg;             /* NULL means "" */
+    long owner;               /* getpid() of the process that opened it: in a forked
+                                 child, clpool_close leaves the pool alone */
     struct clpool_program *programs; /* every live program, for clpool_close */
     struct clpool_buffer *buffers;   /* every live buffer, for clpool_close */
     struct clpool__async *async;     /* clpool_map_async's queue and thread (async.c);
@@ -53,6 +55,8 @@ struct clpool_program {
     char *options;            /* build options ("" if none) */
     char *log;                /* build log of a successful build (NULL if none) */
     int from_cache;           /* set by the backend: the build came from the disk cache */
+    char cache_key[65];       /* with from_cache: the entry's key, so that an entry the
+                                 backend then cannot load can be dropped */
     clpool__kernel_sig *sigs; /* __kernel signatures parsed from source */
     size_t nsigs;
     struct clpool_kernel **kernels; /* handed out by clpool_kernel_get */
@@ -102,6 +106,11 @@ struct clpool_buffer {
  * pool NULL records it as the calling thread's open error. */
 int clpool__error(clpool *pool, int status, const char *fmt, ...) CLPOOL__PRINTF(3, 4);
 int clpool__verror(clpool *pool, int status, const char *fmt, va_list ap);
+/* clpool__error for a public entry point that does not hold the pool's lock
+ * yet (an argument refused before any work): takes the lock around the
+ * message, so every failing call leaves its own message, never the last
+ * call's. */
+int clpool__error_locked(clpool *pool, int status, const char *fmt, ...) CLPOOL__PRINTF(3, 4);
 /* Replaces the message with one taken as is (a build log may hold '%'). */
 int clpool__error_text(clpool *pool, int status, const char *text);
 /* Makes msg (heap or NULL, now owned by the pool) the pool's message and

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The compiled-in backends, in the order AUTO considers them. This is the one
  * place that knows which backends exist. */
@@ -142,6 +143,7 @@ int clpool_open(const clpool_config *cfg_in, clpool **out)
         return clpool__error(NULL, CLPOOL_ENOMEM, "cannot make the pool's lock");
     }
     pool->cfg = cfg;
+    pool->owner = (long)getpid();
     pool->cfg_device = clpool__strdup(cfg.device);
     pool->cfg_cache_dir = clpool__strdup(cfg.cache_dir);
     if ((cfg.device != NULL && pool->cfg_device == NULL) ||
@@ -189,6 +191,11 @@ free_pool:
 void clpool_close(clpool *pool)
 {
     if (pool == NULL)
+        return;
+    /* A forked child has a copy of the pool, not the pool: its workers,
+     * device and files are the parent's, and closing them here would stop
+     * them under the parent. The child's copy of the memory goes with it. */
+    if ((long)getpid() != pool->owner)
         return;
     clpool__async_stop(pool);
     while (pool->programs != NULL)

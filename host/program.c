@@ -119,8 +119,10 @@ static int program_file(clpool *pool, const char *path, const char *options,
 int clpool_program_source(clpool *pool, const char *source, const char *options,
                           clpool_program **out)
 {
-    if (pool == NULL || out == NULL)
+    if (pool == NULL)
         return CLPOOL_EINVAL;
+    if (out == NULL)
+        return clpool__error_locked(pool, CLPOOL_EINVAL, "clpool_program_source: out is NULL");
     *out = NULL;
     pthread_mutex_lock(&pool->lock);
     int status = program_source(pool, source, options, out);
@@ -131,8 +133,10 @@ int clpool_program_source(clpool *pool, const char *source, const char *options,
 int clpool_program_file(clpool *pool, const char *path, const char *options,
                         clpool_program **out)
 {
-    if (pool == NULL || out == NULL)
+    if (pool == NULL)
         return CLPOOL_EINVAL;
+    if (out == NULL)
+        return clpool__error_locked(pool, CLPOOL_EINVAL, "clpool_program_file: out is NULL");
     *out = NULL;
     pthread_mutex_lock(&pool->lock);
     int status = program_file(pool, path, options, out);
@@ -173,8 +177,10 @@ static int kernel_get(clpool_program *prog, const char *name, clpool_kernel **ou
 
 int clpool_kernel_get(clpool_program *prog, const char *name, clpool_kernel **out)
 {
-    if (prog == NULL || out == NULL)
+    if (prog == NULL)
         return CLPOOL_EINVAL;
+    if (out == NULL)
+        return clpool__error_locked(prog->pool, CLPOOL_EINVAL, "clpool_kernel_get: out is NULL");
     *out = NULL;
     pthread_mutex_lock(&prog->pool->lock);
     int status = kernel_get(prog, name, out);

@@ -38,7 +38,9 @@ int clpool__read_file(clpool *pool, const char *path, char **out, size_t *len_ou
 {
     int fd;
     do
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO (or a device) named as the kernel file must
+         * not block the open; fstat below refuses it. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return clpool__error(pool, CLPOOL_EIO, "cannot open kernel file '%s': %s", path,

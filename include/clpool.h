@@ -184,6 +184,14 @@ CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_kernel_get(clpool_program *prog, const
  * start undefined. A size over the device's largest allocation is refused
  * with the limit in the message. Reads and writes past the end are
  * CLPOOL_EINVAL and copy nothing. Both block until the copy is complete.
+ *
+ * On the fork backend every buffer (host arrays' temporary copies
+ * included) ends against an inaccessible guard page: a kernel that reads or
+ * writes past the end of a buffer fails the map with CLPOOL_EWORKER naming
+ * the worker and its items, instead of changing the next buffer. Buffers
+ * start on a 128-byte boundary, so the check is exact for sizes that are a
+ * multiple of 128 bytes; for other sizes an overrun of less than the
+ * rounding to 128 bytes is not caught. OpenCL devices give no such check.
  */
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_buffer_new(clpool *pool, size_t bytes, clpool_buffer **out);
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_buffer_write(clpool_buffer *buf, size_t offset, const void *src,

@@ -134,16 +134,24 @@ static void test_entries(void)
     ASSERT_EQ(lstat(path, &st), 0);
     ASSERT(S_ISREG(st.st_mode));
     ASSERT_EQ(st.st_mode & 07777, 0600);
-    ASSERT_EQ(st.st_size, 48 + sizeof payload);
+    ASSERT_EQ(st.st_size, 88 + sizeof payload);
     ASSERT_EQ(count_files(dir), 1);
     unsigned char file[256];
     size_t flen = read_file(path, file, sizeof file);
-    ASSERT_EQ(flen, 48 + sizeof payload);
-    ASSERT(memcmp(file, "CLPOOLC1", 8) == 0);
-    ASSERT_EQ(file[8], sizeof payload);
-    for (int i = 9; i < 16; i++)
+    ASSERT_EQ(flen, 88 + sizeof payload);
+    ASSERT(memcmp(file, "CLPOOLC2", 8) == 0);
+    /* The key itself, as bytes, then no dependencies, then the length. */
+    for (int i = 0; i < 32; i++) {
+        unsigned hi, lo;
+        ASSERT_EQ(sscanf(key + 2 * i, "%1x%1x", &hi, &lo), 2);
+        ASSERT_EQ(file[8 + i], hi << 4 | lo);
+    }
+    for (int i = 40; i < 48; i++)
         ASSERT_EQ(file[i], 0);
-    ASSERT(memcmp(file + 48, payload, sizeof payload) == 0);
+    ASSERT_EQ(file[48], sizeof payload);
+    for (int i = 49; i < 56; i++)
+        ASSERT_EQ(file[i], 0);
+    ASSERT(memcmp(file + 88, payload, sizeof payload) == 0);
 
     /* Storing again replaces the entry. */
     ASSERT_EQ(clpool__cache_store(&c, key, "new", 3), 0);
@@ -165,7 +173,7 @@ static void test_entries(void)
      * file is gone afterwards. */
     ASSERT_EQ(clpool__cache_store(&c, key, payload, sizeof payload), 0);
     flen = read_file(path, file, sizeof file);
-    size_t flips[] = {0, 7, 8, 15, 16, 47, 48, flen - 1};
+    size_t flips[] = {0, 7, 8, 39, 40, 47, 48, 55, 56, 87, 88, flen - 1};
     for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
         unsigned char bad[256];
         memcpy(bad, file, flen);
@@ -176,7 +184,7 @@ static void test_entries(void)
         if (exists(path))
             FAIL_("entry with byte %zu flipped was not removed", flips[i]);
     }
-    size_t cuts[] = {0, 1, 8, 47, 48, flen - 1};
+    size_t cuts[] = {0, 1, 8, 47, 48, 87, 88, flen - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         write_file(path, file, cuts[i]);
         ASSERT_EQ(clpool__cache_load(&c, key, &data, &len), 0);

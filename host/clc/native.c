@@ -98,8 +98,15 @@ static void describe_exit(clpool__buf *b, int wstatus)
         clpool__buf_fmt(b, "it exited with status %d", WEXITSTATUS(wstatus));
 }
 
-static int cannot_run(clpool *pool, const char *cc, int err)
+static int cannot_run(clpool *pool, const char *cc, int err, char *const argv[])
 {
+    if (err == E2BIG) {
+        char why[256];
+        clpool__spawn_too_long(argv, why, sizeof why);
+        return clpool__error(pool, CLPOOL_EBUILD,
+                             "the build options are too long for the C compiler '%s': %s", cc,
+                             why);
+    }
     if (err == ENOMEM)
         return clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler '%s'", cc);
     return clpool__error(pool, CLPOOL_EBUILD,
@@ -148,7 +155,7 @@ static int ask_compiler_identity(clpool *pool, const clpool__argv *cc, clpool__b
     int wstatus;
     int err = clpool__spawn(argv.v, macros, &wstatus);
     if (err != 0) {
-        status = cannot_run(pool, cc->v[0], err);
+        status = cannot_run(pool, cc->v[0], err, argv.v);
         goto free_argv;
     }
     if (!exited_ok(wstatus) && !(wstatus == -1 && macros->len > 0)) {
@@ -172,14 +179,15 @@ free_argv:
 /* --------------------------------------------------------------- compile */
 
 /* Compiles text into a .so; on success *so_path is the handed-out file and
- * *log the compiler's warnings (or NULL). */
+ * *log the compiler's warnings (or NULL), and deps the headers the compiler
+ * read (from -MMD; failed set when it wrote no list). */
 static int compile(clpool_program *prog, const clpool__workspace *w, const clpool__argv *cc,
                    const clpool__argv *flags, const char *text, size_t text_len, char **so_path,
-                   char **log)
+                   char **log, clpool__deps *deps)
 {
     clpool *pool = prog->pool;
     int status;
-    char *c_path = NULL, *out_path = NULL, *final_path = NULL;
+    char *c_path = NULL, *out_path = NULL, *final_path = NULL, *d_path = NULL;
     clpool__argv argv = {0};
     clpool__buf output = {0};
 
@@ -206,8 +214,14 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
         goto unlink_c;
     }
 
-    if (add_all(&argv, (const char *const *)cc->v, cc->n) != 0 ||
+    /* The dependency list (-MMD: the headers outside the system's
+     * directories, which are the compiler's own) goes beside the .c; it is
+     * not one of the flags, which are part of the key. */
+    d_path = clpool__asprintf("%s.d", c_path);
+    if (d_path == NULL || add_all(&argv, (const char *const *)cc->v, cc->n) != 0 ||
         add_all(&argv, (const char *const *)flags->v, flags->n) != 0 ||
+        clpool__argv_add(&argv, "-MMD") != 0 || clpool__argv_add(&argv, "-MF") != 0 ||
+        clpool__argv_add(&argv, d_path) != 0 ||
         clpool__argv_add(&argv, "-o") != 0 || clpool__argv_add(&argv, out_path) != 0 ||
         clpool__argv_add(&argv, c_path) != 0 || clpool__argv_add(&argv, "-lm") != 0) {
         status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to run the C compiler");
@@ -217,7 +231,7 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
     int wstatus;
     int err = clpool__spawn(argv.v, &output, &wstatus);
     if (err != 0) {
-        status = cannot_run(pool, cc->v[0], err);
+        status = cannot_run(pool, cc->v[0], err, argv.v);
         goto unlink_out;
     }
     int ok = exited_ok(wstatus);
@@ -275,8 +289,12 @@ static int compile(clpool_program *prog, const clpool__workspace *w, const clpoo
     *so_path = out_path;
     out_path = NULL;
     status = CLPOOL_OK;
+    clpool__deps_add_file_list(deps, d_path, c_path);
 
 unlink_out:
+    if (d_path != NULL)
+        unlink(d_path);
+    free(d_path);
     if (out_path != NULL)
         unlink(out_path);
     free(out_path);
@@ -404,6 +422,14 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     status = clpool__workspace_open(pool, &w);
     if (status != CLPOOL_OK)
         goto free_all;
+    /* The cache is an optimisation: on a full file system the build goes
+     * to a private folder instead (and nothing is stored). */
+    if (!w.ours && !clpool__cache_has_room(&pool->cache)) {
+        clpool__workspace_close(&w);
+        status = clpool__workspace_open_private(pool, &w);
+        if (status != CLPOOL_OK)
+            goto free_all;
+    }
 
     size_t cached_len = 0;
     int hit = w.ours ? 0 : clpool__cache_load(&pool->cache, key, &cached, &cached_len);
@@ -413,21 +439,38 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     }
     if (hit) {
         status = clpool__write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
-        if (status == CLPOOL_OK)
+        if (status == CLPOOL_EIO && !w.ours) {
+            clpool__workspace_close(&w);
+            status = clpool__workspace_open_private(pool, &w);
+            if (status == CLPOOL_OK)
+                status = clpool__write_new_file(pool, w.dir, ".so", cached, cached_len, so_path);
+        }
+        if (status == CLPOOL_OK) {
             prog->from_cache = 1;
+            memcpy(prog->cache_key, key, sizeof key);
+        }
         goto close_workspace;
     }
 
-    status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log);
+    clpool__deps deps = {0};
+    status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log, &deps);
+    if (status == CLPOOL_EIO && !w.ours) {
+        clpool__workspace_close(&w);
+        status = clpool__workspace_open_private(pool, &w);
+        if (status == CLPOOL_OK)
+            status = compile(prog, &w, &cc, &flags, text.data, text.len, so_path, log, &deps);
+    }
     if (status == CLPOOL_OK && !w.ours) {
         void *so = NULL;
         size_t so_len = 0;
-        /* The cache is an optimisation: a failed read or store is no error. */
+        /* The cache is an optimisation: a failed read or store is no error.
+         * Without the list of headers read, nothing is stored. */
         if (clpool__read_all(*so_path, &so, &so_len) == 0) {
-            (void)clpool__cache_store(&pool->cache, key, so, so_len);
+            (void)clpool__cache_store_deps(&pool->cache, key, &deps, so, so_len);
             free(so);
         }
     }
+    clpool__deps_free(&deps);
 
 close_workspace:
     clpool__workspace_close(&w);

@@ -138,6 +138,13 @@ int clpool__workspace_open(clpool *pool, clpool__workspace *w)
         }
         free(d); /* not usable: build as if the cache were off */
     }
+    return clpool__workspace_open_private(pool, w);
+}
+
+int clpool__workspace_open_private(clpool *pool, clpool__workspace *w)
+{
+    w->dir = NULL;
+    w->ours = 0;
     char *d = clpool__asprintf("%s/clpool-build-XXXXXX", clpool__tmp_dir());
     if (d == NULL)
         return clpool__error(pool, CLPOOL_ENOMEM, "no memory for a path");

@@ -22,6 +22,9 @@ typedef struct clpool__workspace {
  * under $TMPDIR. Returns CLPOOL_OK, CLPOOL_EIO or CLPOOL_ENOMEM (message on
  * pool). */
 int clpool__workspace_open(clpool *pool, clpool__workspace *w);
+/* A fresh private folder under $TMPDIR, whatever the cache: for a build
+ * whose cache file system is full. */
+int clpool__workspace_open_private(clpool *pool, clpool__workspace *w);
 /* Removes the folder if it was made for this build (it must be empty by
  * then), and frees w's strings. */
 void clpool__workspace_close(clpool__workspace *w);

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -135,4 +137,40 @@ close_pipe:
     close_fd(pipefd[0]);
     close_fd(pipefd[1]);
     return err;
+}
+
+/* Linux refuses any one argument or environment string longer than 32
+ * pages (MAX_ARG_STRLEN in linux/binfmts.h), whatever ARG_MAX says. */
+#define ONE_ARG_MAX ((size_t)32 * 4096)
+
+int clpool__spawn_too_long(char *const argv[], char *why, size_t whylen)
+{
+    size_t total = 0, longest = 0, longest_at = 0;
+    for (size_t i = 0; argv[i] != NULL; i++) {
+        size_t len = strlen(argv[i]) + 1;
+        total += len + sizeof(char *);
+        if (len > longest) {
+            longest = len;
+            longest_at = i;
+        }
+    }
+    for (char **e = environ; e != NULL && *e != NULL; e++)
+        total += strlen(*e) + 1 + sizeof(char *);
+    long arg_max = sysconf(_SC_ARG_MAX);
+    if (longest > ONE_ARG_MAX) {
+        snprintf(why, whylen,
+                 "argument %zu ('%.24s...') is %zu bytes, over the system's limit of %zu bytes "
+                 "for one argument (MAX_ARG_STRLEN)",
+                 longest_at, argv[longest_at], longest - 1, ONE_ARG_MAX);
+        return 1;
+    }
+    if (arg_max > 0 && total > (size_t)arg_max) {
+        snprintf(why, whylen,
+                 "the arguments and the environment take %zu bytes, over the system's limit of "
+                 "%ld bytes for them together (ARG_MAX, a quarter of the stack limit)",
+                 total, arg_max);
+        return 1;
+    }
+    snprintf(why, whylen, "the system refused the argument list as too long");
+    return 0;
 }

@@ -23,4 +23,13 @@
  */
 int clpool__spawn(char *const argv[], clpool__buf *output, int *wstatus);
 
+/*
+ * Why exec would refuse argv with E2BIG: writes which limit it is over
+ * (Linux's MAX_ARG_STRLEN for one argument, or ARG_MAX for all arguments and
+ * the environment together) and by how much into why. Returns 1 when it
+ * found the limit, 0 when argv fits both (why then says only that the
+ * system refused the list).
+ */
+int clpool__spawn_too_long(char *const argv[], char *why, size_t whylen);
+
 #endif /* CLPOOL_CLC_SPAWN_H */

@@ -138,6 +138,9 @@ struct clpool__fork_ctl {
     /* The newest published job (workers' futex word). */
     alignas(FORK_LINE) _Atomic uint32_t gen;
     _Atomic uint32_t sleepers; /* workers in (or entering) a futex wait */
+    /* Nonzero while the parent copies with every CPU (copy.c): idle
+     * workers stop spinning and sleep. Cleared by the next publication. */
+    _Atomic uint32_t nap;
     /* The last finished job (the parent's futex word). */
     alignas(FORK_LINE) _Atomic uint32_t done_gen;
     _Atomic uint32_t parent_sleeping;
@@ -153,12 +156,31 @@ struct clpool__fork_extent {
     size_t off, len;
 };
 
+/* Guard pages (see shm.c): the page after each block's data is made
+ * inaccessible in every worker, so that a kernel running past a buffer's
+ * end dies of SIGSEGV instead of writing into the next buffer. The parent
+ * keeps the list, sorted, in shared memory; a worker applies what changed
+ * at the start of each map. */
+#define FORK_GUARDS_MAX 4096
+struct clpool__fork_guards {
+    _Atomic uint64_t gen;  /* odd while the parent is changing the list */
+    uint32_t n;
+    uint32_t page[FORK_GUARDS_MAX]; /* page numbers from the arena's base */
+};
+
 /* Freed blocks kept with their pages for a while (see shm.c). */
 #define FORK_KEPT 8
 
 struct clpool__fork_arena {
     unsigned char *base;
     size_t size;
+    struct clpool__fork_guards *guards; /* shared; NULL: no guard pages */
+    /* A worker's own record of the guards it has applied (its copy of
+     * this struct; the parent never applies any, so a fresh worker starts
+     * from "none"). */
+    uint64_t applied_gen;
+    uint32_t napplied;
+    uint32_t *applied;
     struct clpool__fork_extent *free; /* free extents, sorted by offset, coalesced */
     size_t nfree, cap;
     size_t nblocks; /* blocks handed out or kept; cap > nfree + nblocks keeps free() infallible */
@@ -170,8 +192,11 @@ struct clpool__fork_arena {
  * and swap (less if the kernel refuses). Records the message on failure. */
 int clpool__fork_arena_open(struct clpool__fork_arena *a, clpool *pool);
 void clpool__fork_arena_close(struct clpool__fork_arena *a);
-/* A block of at least bytes, page aligned (2 MiB aligned when large), with
- * undefined contents; NULL when no free extent is big enough or on
+/* In a worker, before it runs a map: makes its guard pages those of the
+ * parent's current list. Cheap when nothing changed (one load). */
+void clpool__fork_guards_sync(struct clpool__fork_arena *a);
+/* bytes of memory, 128-byte aligned and placed so that its end (rounded up
+ * to 128 bytes) meets a guard page, with undefined contents; NULL when no free extent is big enough or on
  * allocation failure. */
 void *clpool__fork_arena_alloc(struct clpool__fork_arena *a, size_t bytes);
 /* Returns the block of bytes at p (as allocated). Its memory goes back to the
@@ -225,6 +250,8 @@ struct clpool__fork_pool {
     uint32_t nlive;
     uint32_t gen;  /* the last generation published */
     uint32_t next_look; /* the worker whose pid the next job looks at */
+    uint32_t ncpus;     /* online CPUs at open */
+    struct clpool__fork_copier *copier; /* copy.c; NULL until the first large copy */
     pid_t parent;  /* the process that owns the workers */
     /* Slots, indexed by the numbers the workers know them by. Workers forked
      * later read these arrays from their copy of the parent's memory. */
@@ -325,9 +352,20 @@ int clpool__fork_read_sizes(clpool_program *prog, const char *so_path);
  * else 0. See guard.c for why the fork backend asks. */
 int clpool__fork_opencl_loaded(char *lib, size_t liblen);
 
+/* ------------------------------------------------------------------ copy.c */
+
+/* memcpy between the caller's memory and the arena, split over the CPUs
+ * when it is large (the parent and its helper threads); never fails. */
+void clpool__fork_copy(struct clpool__fork_pool *fp, void *dst, const void *src, size_t len);
+/* Stops and joins the helper threads, if any were started. */
+void clpool__fork_copy_close(struct clpool__fork_pool *fp);
+
 /* ------------------------------------------------------------------ wait.c */
 
 uint64_t clpool__fork_now_ns(void);
+/* How long a command may take on this pool: the pool's timeout_ms (at
+ * least a second), else default_ns (wait.c). */
+uint64_t clpool__fork_command_ns(const struct clpool__fork_pool *fp, uint64_t default_ns);
 /* FUTEX_WAIT on a word shared between processes: returns when *word !=
  * expected, when woken, or after timeout_ns (0 = no limit). Spurious
  * returns are possible: callers re-check their condition. */

@@ -25,6 +25,7 @@
 
 static void pool_free(struct clpool__fork_pool *fp)
 {
+    clpool__fork_copy_close(fp);
     clpool__fork_shared_unmap(fp->ctl, fp->ctl_len);
     clpool__fork_arena_close(&fp->arena);
     for (uint32_t i = 0; i < fp->nprogs; i++)
@@ -60,6 +61,8 @@ static int fork_open(clpool *pool, char *desc, size_t desclen)
     fp->pool = pool;
     fp->parent = getpid();
     fp->nworkers = (uint32_t)want;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    fp->ncpus = online < 1 ? 1 : online > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)online;
     int status = CLPOOL_OK;
     fp->workers = calloc(fp->nworkers, sizeof *fp->workers);
     if (fp->workers == NULL) {
@@ -167,17 +170,18 @@ static int fork_host_view(clpool *pool, const void *host, size_t bytes, size_t s
     return CLPOOL_OK;
 }
 
-/* The arena is mapped in this process too: copies are plain memcpy, and
- * the next map's publication (a release store) makes them visible. */
+/* The arena is mapped in this process too: copies are memcpy (split over
+ * the CPUs when large, copy.c), and the next map's publication (a release
+ * store) makes them visible. */
 static int fork_buffer_write(clpool_buffer *buf, size_t off, const void *src, size_t len)
 {
-    memcpy((unsigned char *)buf->impl + off, src, len);
+    clpool__fork_copy(buf->pool->impl, (unsigned char *)buf->impl + off, src, len);
     return CLPOOL_OK;
 }
 
 static int fork_buffer_read(clpool_buffer *buf, size_t off, void *dst, size_t len)
 {
-    memcpy(dst, (const unsigned char *)buf->impl + off, len);
+    clpool__fork_copy(buf->pool->impl, dst, (const unsigned char *)buf->impl + off, len);
     return CLPOOL_OK;
 }
 

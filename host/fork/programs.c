@@ -72,7 +72,7 @@ static void remove_file(const char *path)
     (void)unlink(path);
 }
 
-int clpool__fork_program_build(clpool_program *prog)
+static int build_once(clpool_program *prog)
 {
     clpool *pool = prog->pool;
     struct clpool__fork_pool *fp = pool->impl;
@@ -135,6 +135,19 @@ free_fprog:
     remove_file(so_path);
     free(so_path);
     free(log);
+    return status;
+}
+
+int clpool__fork_program_build(clpool_program *prog)
+{
+    int status = build_once(prog);
+    if (status == CLPOOL_EBUILD && prog->from_cache) {
+        /* A cached object the workers cannot load (replaced, or from a
+         * loader that has changed since) is dropped and built afresh, once. */
+        clpool__cache_drop(&prog->pool->cache, prog->cache_key);
+        prog->from_cache = 0;
+        status = build_once(prog);
+    }
     return status;
 }
 

@@ -46,3 +46,20 @@ void clpool__fork_sleep_ns(uint64_t ns)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
+
+/* A command (loading a program in every worker) is not a map, but a pool
+ * with a time limit must not wait 30 s on one: its limit is the pool's,
+ * though never under a second (a dlopen of a big object under a slow
+ * machine or valgrind), and never over the default. */
+#define COMMAND_MIN_NS 1000000000ull
+
+uint64_t clpool__fork_command_ns(const struct clpool__fork_pool *fp, uint64_t default_ns)
+{
+    uint64_t ms = fp->pool->cfg.timeout_ms;
+    if (ms == 0)
+        return default_ns;
+    uint64_t ns = ms * 1000000u;
+    if (ns < COMMAND_MIN_NS)
+        ns = COMMAND_MIN_NS;
+    return ns < default_ns ? ns : default_ns;
+}

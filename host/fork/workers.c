@@ -69,11 +69,22 @@ int clpool__fork_check_dead(struct clpool__fork_pool *fp, uint32_t i, char *how,
         return 0;
     int wstatus = 0;
     pid_t r;
+    /* WUNTRACED: a stopped worker (SIGSTOP, or a terminal stop signal sent
+     * to it alone) holds its items, or its answer to a command, for as long
+     * as nobody sends SIGCONT. It is as lost as a dead one: killed, reaped
+     * and reported, and replaced before the next job like any other. */
     do
-        r = waitpid(wk->pid, &wstatus, WNOHANG);
+        r = waitpid(wk->pid, &wstatus, WNOHANG | WUNTRACED);
     while (r < 0 && errno == EINTR);
     if (r == 0)
         return 0;
+    if (r == wk->pid && WIFSTOPPED(wstatus)) {
+        char name[32];
+        snprintf(how, howlen, "was stopped by %s (and was killed)",
+                 clpool__fork_signame(WSTOPSIG(wstatus), name, sizeof name));
+        clpool__fork_kill(fp, i);
+        return 1;
+    }
     if (r == wk->pid)
         describe_status(wstatus, how, howlen);
     else

@@ -30,6 +30,9 @@ void clpool__cl_buffer_free(clpool_buffer *buf)
 static int copy(clpool_buffer *buf, cl_command_queue q, int write, size_t off, void *host,
                 size_t len, const char *which)
 {
+    int busy = clpool__cl_busy_check(buf->pool);
+    if (busy != CLPOOL_OK)
+        return busy;
     cl_mem mem = (cl_mem)buf->impl;
     cl_int err = write ? clEnqueueWriteBuffer(q, mem, CL_TRUE, off, len, host, 0, NULL, NULL)
                        : clEnqueueReadBuffer(q, mem, CL_TRUE, off, len, host, 0, NULL, NULL);

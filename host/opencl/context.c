@@ -182,6 +182,8 @@ void clpool__cl_close(clpool *pool)
     /* No clFinish: after a map that timed out the kernel may still run, and
      * close must not wait for it without bound. Releasing the queue flushes
      * it; the runtime frees the queue and context once their commands end. */
+    if (cl->busy.ev != NULL)
+        (void)clReleaseEvent(cl->busy.ev);
     if (cl->xfer != NULL)
         (void)clReleaseCommandQueue(cl->xfer);
     (void)clReleaseCommandQueue(cl->queue);

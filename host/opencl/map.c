@@ -110,12 +110,15 @@ static int wait_bounded(clpool_kernel *k, size_t n, cl_event ev, int64_t deadlin
         if (now_ns(&now) != 0)
             return clpool__error(pool, CLPOOL_EIO, "clock_gettime(CLOCK_MONOTONIC) failed: %s",
                                  strerror(errno));
-        if (now >= deadline)
+        if (now >= deadline) {
+            clpool__cl_busy_set(pool, ev, k->name, timeout_ms); /* busy.c */
             return clpool__error(pool, CLPOOL_ETIMEDOUT,
                                  "kernel '%s' over %zu items ran past the %u ms limit "
                                  "(timeout_ms); OpenCL cannot stop it, so it keeps running on "
-                                 "the device and the pool's next command waits for it",
+                                 "the device, and the pool's next commands wait for it at most "
+                                 "their own time limit",
                                  k->name, n, timeout_ms);
+        }
         int64_t left = deadline - now;
         struct timespec pause = {0, left < pause_ns ? (long)left : pause_ns};
         /* An interrupted sleep only makes this poll come early. */
@@ -137,6 +140,9 @@ int clpool__cl_start(clpool_kernel *k, cl_kernel kernel, const clpool__nd *nd, i
 {
     clpool *pool = k->prog->pool;
     struct clpool__cl_pool *cl = clpool__cl_of(pool);
+    int busy = clpool__cl_busy_check(pool); /* busy.c: after a timed-out map */
+    if (busy != CLPOOL_OK)
+        return busy;
 
     /* local = NULL lets the runtime choose a work-group size that divides
      * the global size, so any size works, primes included. A map without an

@@ -40,6 +40,14 @@ struct clpool__cl_pool {
         unsigned timeout_ms;
         int64_t deadline; /* CLOCK_MONOTONIC ns; 0: no limit */
     } flight;
+    /* A kernel that ran past the pool's time limit and may still be
+     * running (busy.c): every later command waits behind it on the
+     * in-order queue, so it is asked about first. ev NULL: none. */
+    struct {
+        cl_event ev;
+        char kernel[128];
+        unsigned timeout_ms;
+    } busy;
     /* What identifies the compiler that builds programs, for cache keys
      * and for describe strings. */
     char *platform_name;
@@ -68,6 +76,20 @@ int clpool__cl_status(cl_int err);
  * clpool__cl_status(err), e.g.
  * clpool__cl_error(pool, err, "clEnqueueNDRangeKernel of kernel '%s' failed", name). */
 int clpool__cl_error(clpool *pool, cl_int err, const char *fmt, ...) CLPOOL__PRINTF(3, 4);
+
+/* ------------------------------------------------------------------ busy.c */
+
+/* Records that the kernel of ev (retained here) ran past its time limit and
+ * may still be running. */
+void clpool__cl_busy_set(clpool *pool, cl_event ev, const char *kernel, unsigned timeout_ms);
+/* Before a command that would queue behind such a kernel: CLPOOL_OK when
+ * there is none or it ends within the pool's time limit (2 s when the pool
+ * has none now); else
+ * CLPOOL_ETIMEDOUT with a message that the device is still busy with it. */
+int clpool__cl_busy_check(clpool *pool);
+/* Whether such a kernel is still running (for close, which must not wait
+ * for it); forgets a finished one. */
+int clpool__cl_busy_now(struct clpool__cl_pool *cl);
 
 /* ---------------------------------------------------------------- device.c */
 

@@ -155,9 +155,14 @@ static void store_entry(const clpool_program *prog, cl_program program, const ch
         memcpy(entry + ENTRY_HEADER_LEN, prog->log, log_len);
     /* The driver writes the binary straight into its place in the entry. */
     unsigned char *binary = entry + header_and_log;
+    /* The driver cannot say which headers it read: the host compiler's
+     * preprocessor lists them, and without that list nothing is stored. */
+    clpool__deps deps = {0};
+    clpool__deps_of_source(&deps, prog->source, prog->options);
     if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof binary, &binary, NULL) ==
         CL_SUCCESS)
-        (void)clpool__cache_store(&prog->pool->cache, key, entry, total);
+        (void)clpool__cache_store_deps(&prog->pool->cache, key, &deps, entry, total);
+    clpool__deps_free(&deps);
     free(entry);
 }
 
