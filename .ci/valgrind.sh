@@ -36,7 +36,7 @@ build="$(cd "$build" && pwd)"
 # under valgrind is minutes of signal delivery, and it tests signals, not
 # memory); unit_native (under valgrind a spawn of a missing compiler
 # reports exit status 127 instead of the exec error the test expects).
-regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|workers)|faults_(idle|input|timeout)|threads_(maps|async)|opencl_backend_smoke)$}"
+regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|workers|workgroups_nonuniform)|faults_(idle|input|timeout)|threads_(maps|async)|opencl_backend_smoke)$}"
 logs="$build/valgrind"
 rm -rf "$logs"
 mkdir -p "$logs"

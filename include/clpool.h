@@ -257,7 +257,8 @@ CLPOOL_EXTERN clpool_arg clpool_scalar(const void *bytes, size_t size);
 /*
  * A __local pointer parameter: bytes of local memory for each work-group,
  * shared by the group's items. bytes must be more than 0 and at most the
- * device's local memory (CLPOOL_EINVAL names the limit). Giving it to a
+ * device's local memory (CLPOOL_EINVAL names the limit; the fork backend's
+ * is 1 MiB, each worker holding one group's at a time). Giving it to a
  * parameter that is not __local, or anything else to a __local parameter,
  * is CLPOOL_EARG naming the parameter.
  */
@@ -371,10 +372,31 @@ typedef struct clpool_range {
  *
  * local all zero: the kernel's reqd_work_group_size if it declares one;
  * else on OpenCL the driver chooses (the launch passes no local size); on
- * the fork backend each group is up to 256 items of dimension 0 (then 1 in
- * the others; get_enqueued_local_size(0) is that, and the last group of a
- * dimension may be smaller, as OpenCL 2.0's non-uniform groups are:
- * get_local_size(0) says its size).
+ * the fork backend each group is up to 256 items of dimension 0 for a
+ * kernel that reaches a barrier, 1024 for any other (then 1 in the others;
+ * get_enqueued_local_size(0) is that, and the last group of a dimension may
+ * be smaller, as OpenCL 2.0's non-uniform groups are: get_local_size(0)
+ * says its size; a kernel whose tiles need whole groups declares
+ * reqd_work_group_size or passes a local size).
+ *
+ * Work-groups on the fork backend. A group runs inside one worker, its
+ * items one after another, so __local memory (__local arrays in the body,
+ * clpool_local parameters: at most 1 MiB a group) is the group's, and
+ * barrier(), work_group_barrier() (any flags) and the fences have OpenCL's
+ * meaning: every item of the group reaches a barrier before any passes it,
+ * private variables keep their values across it. A kernel whose barriers
+ * are statements of its own body, or of blocks, for/while loops and ifs
+ * whose conditions are the same for the whole group, runs as loops over the
+ * group's items between barriers, about as fast as a kernel without
+ * barriers; any other (a barrier in a helper function, in a do-while, a
+ * break out of a loop with a barrier, a parameter the kernel changes, ...)
+ * runs each item as a fiber with a 128 KiB stack, which is right but slower
+ * (a switch per item per barrier). A group of at most 1024 items for such
+ * kernels, 4096 for others. A barrier reached by only some items of a
+ * group, or a loop or if around a barrier whose condition differs between
+ * the group's items, fails the map with CLPOOL_EWORKER ("stopped at a
+ * barrier that only some work-items of a group reached"); the worker is
+ * replaced and the next map works.
  *
  * Chunks. A map whose host arrays exceed the chunk limit runs in chunks of
  * whole work-groups along the outermost used dimension (whole rows of a

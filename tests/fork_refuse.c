@@ -1,6 +1,6 @@
 /*
- * What the fork backend refuses, and how: kernels that need work-groups
- * (barrier, __local memory) or images fail to build with a message naming
+ * What the fork backend refuses, and how: kernels that need group-wide
+ * built-ins it lacks (async copies, work_group_reduce) or images fail to build with a message naming
  * the kernel and the construct; a missing compiler fails naming the command;
  * a kernel name the program lacks lists the ones it has. The pool works
  * normally after each refusal.
@@ -54,28 +54,22 @@ int main(void)
     ASSERT_OK(NULL, clpool_open(&cfg, &pool));
 
     expect_refused(pool,
-                   "__kernel void uses_barrier(__global float *x)\n"
+                   "__kernel void uses_copy(__global float *x, __local float *t)\n"
                    "{\n"
-                   "    x[get_global_id(0)] = 1.0f;\n"
-                   "    barrier(CLK_GLOBAL_MEM_FENCE);\n"
+                   "    event_t e = async_work_group_copy(t, x, 16, 0);\n"
+                   "    wait_group_events(1, &e);\n"
                    "}\n",
-                   "uses_barrier", "barrier");
+                   "uses_copy", "async_work_group_copy");
     check_pool_works(pool);
 
     expect_refused(pool,
-                   "__kernel void uses_local(__global float *x, __local float *scratch)\n"
-                   "{\n"
-                   "    scratch[0] = x[get_global_id(0)];\n"
-                   "}\n",
-                   "uses_local", "local");
-    expect_refused(pool,
-                   "__kernel void uses_local_array(__global float *x)\n"
+                   "__kernel void uses_reduce(__global float *x)\n"
                    "{\n"
                    "    __local float tile[64];\n"
-                   "    tile[0] = x[get_global_id(0)];\n"
+                   "    tile[0] = work_group_reduce_add(x[get_global_id(0)]);\n"
                    "    x[get_global_id(0)] = tile[0];\n"
                    "}\n",
-                   "uses_local_array", "local");
+                   "uses_reduce", "work_group_reduce_add");
     check_pool_works(pool);
 
     expect_refused(pool,

@@ -22,6 +22,7 @@
 #include "clc/prelude.h"
 #include "clc/refuse.h"
 #include "clc/spawn.h"
+#include "clc/workgroup.h"
 
 #ifndef CLPOOL_VERSION
 #define CLPOOL_VERSION CLPOOL_VERSION_STRING
@@ -347,6 +348,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     char *cc_words = NULL, *flag_words = NULL;
     void *cached = NULL;
     clpool__workspace w = {NULL, 0};
+    int *fibers = NULL, any_fibers = 0;
 
     status = compiler_words(pool, &cc);
     if (status != CLPOOL_OK)
@@ -379,10 +381,20 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     /* The text: prelude, the source's #line, then what the generator makes;
      * the key leaves the path out, so the same program from another path
      * is the same entry. */
+    fibers = clpool__wg_fiber_kernels(prog, &any_fibers);
+    if (fibers == NULL) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to scan the program");
+        goto free_all;
+    }
     clpool__buf_str(&text, prelude_line);
+    if (any_fibers)
+        clpool__buf_str(&text, clpool__prelude_fiber_headers);
     clpool__buf_str(&text, clpool__prelude);
     if (vectors)
         clpool__buf_str(&text, clpool__prelude_vector);
+    clpool__buf_str(&text, clpool__prelude_wg);
+    if (any_fibers)
+        clpool__buf_str(&text, clpool__prelude_fibers);
     size_t prelude_len = text.len;
     clpool__buf_str(&text, "#line 1 \"");
     clpool__buf_cstring(&text, prog->path);
@@ -392,7 +404,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
         status = clpool__error(pool, CLPOOL_ENOMEM, "no memory to generate the native source");
         goto free_all;
     }
-    status = clpool__native_gen(prog, &facts, vectors, &text);
+    status = clpool__native_gen(prog, &facts, vectors, fibers, &text);
     if (status != CLPOOL_OK)
         goto free_all;
 
@@ -475,6 +487,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
 close_workspace:
     clpool__workspace_close(&w);
 free_all:
+    free(fibers);
     free(cached);
     free(cc_words);
     free(flag_words);

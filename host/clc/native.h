@@ -74,6 +74,18 @@ static inline void clpool__native_run_items(clpool__native_fn fn, void *const *a
 
 #define CLPOOL__NATIVE_PREFIX "clpool_run_"
 
+/* Kernels with barriers (clc/workgroup.h) run each item of a group as a
+ * fiber: at most CLPOOL__NATIVE_WG_MAX items to a group, each with a stack
+ * of CLPOOL__NATIVE_WG_STACK bytes (and a guard page). A group in which
+ * some items reach a barrier that others never reach ends the process with
+ * CLPOOL__NATIVE_EXIT_BARRIER; one whose stacks cannot be mapped, with
+ * CLPOOL__NATIVE_EXIT_NOMEM. The fibers' state is per process: such
+ * kernels run in one thread of a process at a time (a fork worker). */
+#define CLPOOL__NATIVE_WG_MAX 1024
+#define CLPOOL__NATIVE_WG_STACK 131072
+#define CLPOOL__NATIVE_EXIT_BARRIER 113
+#define CLPOOL__NATIVE_EXIT_NOMEM 114
+
 /* Compiles prog (source, path, options, sigs) or takes it from the pool's
  * cache. On success *so_path is a heap string naming a file only the
  * caller's user can read or replace (mode 0700), that the caller may dlopen

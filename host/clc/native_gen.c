@@ -7,6 +7,7 @@
 #include "clc/native.h"
 #include "clc/scan.h"
 #include "clc/sizes.h"
+#include "clc/workgroup.h"
 
 #define HIDDEN_PARAMS "const clpool_wi_t_ *clpool_wi_, size_t clpool_gid_"
 
@@ -302,7 +303,7 @@ static int kernel_uses(const clpool_program *prog, edits *e)
 
 /* The type of a by-value parameter without its qualifiers, so that the
  * caller can declare a variable of it and copy the bytes in. */
-static void unqualified(clpool__buf *b, const clpool__param *p)
+void clpool__gen_unqualified(clpool__buf *b, const clpool__param *p)
 {
     const char *type = p->type != NULL && p->type[0] != '\0' ? p->type : p->base;
     const char *s = type;
@@ -431,7 +432,7 @@ static void versions(clpool__buf *b, const size_t *ver, unsigned nver, unsigned 
  * range, each run row by row (dimensions 2 and 1), and each row as one loop
  * over dimension 0 that the compiler can inline the kernel into and
  * vectorise. */
-static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers,
+static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers, int agnostic,
                    const char *source)
 {
     const char *proto = "void " CLPOOL__NATIVE_PREFIX "%s(void *const *clpool_args_, "
@@ -446,7 +447,7 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers,
         if (par->kind == CLPOOL__PARAM_SCALAR) {
             /* memcpy: the bytes need not be aligned for the type */
             clpool__buf_str(b, "    ");
-            unqualified(b, par);
+            clpool__gen_unqualified(b, par);
             clpool__buf_fmt(b, " clpool_a%zu_;\n    __builtin_memcpy(&clpool_a%zu_, "
                                "clpool_args_[%zu], sizeof clpool_a%zu_);\n",
                             p, p, p, p);
@@ -455,21 +456,7 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers,
             clpool__buf_fmt(b, "    void *clpool_a%zu_ = clpool_args_[%zu];\n", p, p);
         }
     }
-    /* A copy of the range: the compiler then knows that the kernel's stores
-     * cannot change it, and keeps its fields in registers. */
-    clpool__buf_str(b, "    const clpool_range_t_ clpool_rc_ = *clpool_r_;\n"
-                       "    clpool_wi_t_ clpool_w_;\n"
-                       "    clpool_w_.r = &clpool_rc_;\n"
-                       "    for (size_t clpool_g_ = clpool_gb_; clpool_g_ < clpool_ge_; "
-                       "clpool_g_++) {\n"
-                       "        clpool_wi_group_(&clpool_w_, clpool_g_);\n"
-                       "        for (size_t clpool_l2_ = 0; clpool_l2_ < clpool_w_.lsize[2]; "
-                       "clpool_l2_++)\n"
-                       "        for (size_t clpool_l1_ = 0; clpool_l1_ < clpool_w_.lsize[1]; "
-                       "clpool_l1_++) {\n"
-                       "            clpool_wi_row_(&clpool_w_, clpool_l1_, clpool_l2_);\n"
-                       "            const size_t clpool_b0_ = clpool_w_.base0;\n"
-                       "            const size_t clpool_e0_ = clpool_b0_ + clpool_w_.lsize[0];\n");
+    /* The loop over one run of items [clpool_b0_, clpool_e0_). */
     clpool__buf loop = {0};
     size_t ver[VERSION_PARAMS];
     unsigned nver = 0;
@@ -495,23 +482,129 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers,
     for (size_t p = 0; p < sig->nparams; p++)
         clpool__buf_fmt(&loop, ", clpool_a%zu_", p);
     clpool__buf_str(&loop, ");\n            }\n");
-    if (loop.data != NULL && !loop.failed)
-        versions(b, ver, nver, 0, loop.data);
-    else
+    if (loop.data == NULL || loop.failed) {
         b->failed = 1;
+        clpool__buf_free(&loop);
+        return;
+    }
+    /* A copy of the range: the compiler then knows that the kernel's stores
+     * cannot change it, and keeps its fields in registers. */
+    clpool__buf_str(b, "    const clpool_range_t_ clpool_rc_ = *clpool_r_;\n"
+                       "    clpool_wi_t_ clpool_w_;\n"
+                       "    clpool_w_.r = &clpool_rc_;\n");
+    if (agnostic) {
+        /* Its items see nothing of their groups: a 1-D range's groups
+         * [gb, ge) are one run of items, and one loop (small local sizes
+         * would otherwise cost a loop's start per group). */
+        clpool__buf_str(b, "    if (clpool_rc_.dims == 1 && clpool_gb_ < clpool_ge_) {\n"
+                           "        clpool_wi_group_(&clpool_w_, clpool_gb_);\n"
+                           "        clpool_wi_row_(&clpool_w_, 0, 0);\n"
+                           "        const size_t clpool_b0_ = clpool_w_.base0;\n"
+                           "        size_t clpool_e0_ = clpool_ge_ * clpool_rc_.elsize[0];\n"
+                           "        if (clpool_e0_ > clpool_rc_.gsize[0])\n"
+                           "            clpool_e0_ = clpool_rc_.gsize[0];\n"
+                           "        clpool_e0_ += clpool_rc_.off[0];\n");
+        versions(b, ver, nver, 0, loop.data);
+        clpool__buf_str(b, "        return;\n    }\n");
+    }
+    clpool__buf_str(b, "    for (size_t clpool_g_ = clpool_gb_; clpool_g_ < clpool_ge_; "
+                       "clpool_g_++) {\n"
+                       "        clpool_wi_group_(&clpool_w_, clpool_g_);\n"
+                       "        for (size_t clpool_l2_ = 0; clpool_l2_ < clpool_w_.lsize[2]; "
+                       "clpool_l2_++)\n"
+                       "        for (size_t clpool_l1_ = 0; clpool_l1_ < clpool_w_.lsize[1]; "
+                       "clpool_l1_++) {\n"
+                       "            clpool_wi_row_(&clpool_w_, clpool_l1_, clpool_l2_);\n"
+                       "            const size_t clpool_b0_ = clpool_w_.base0;\n"
+                       "            const size_t clpool_e0_ = clpool_b0_ + clpool_w_.lsize[0];\n");
+    versions(b, ver, nver, 0, loop.data);
     clpool__buf_free(&loop);
     clpool__buf_str(b, "        }\n    }\n    (void)clpool_args_;\n}\n\n");
+}
+
+/* ------------------------------------------------------ work-item loops */
+
+/* How many times name appears as a name in the program. */
+static size_t uses_of(const char *src, const char *name)
+{
+    clpool__scan s;
+    clpool__tok t;
+    size_t n = 0, len = strlen(name);
+    clpool__scan_init(&s, src);
+    while (clpool__scan_next(&s, &t))
+        n += t.kind == CLPOOL__TOK_IDENT && t.len == len && memcmp(src + t.start, name, len) == 0;
+    return n;
+}
+
+/* For each kernel with barriers whose body the work-item loops handle
+ * (clc/wg_loops.c), and that nothing else edits or calls: its body's
+ * replacement, in place of the edits inside it (the loops declare the
+ * group memory themselves). The rest keep the fibers. */
+static int work_item_loops(const clpool_program *prog, const clpool__native_facts *facts,
+                           const int *fibers, edits *e, clpool__buf *texts, int *loops)
+{
+    if (fibers == NULL || facts->helpers_use_gid)
+        return CLPOOL_OK; /* helpers read the item from file scope: fibers set it */
+    clpool__body *bodies = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *bodies);
+    if (bodies == NULL)
+        return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory to scan the program");
+    clpool__find_bodies(prog->source, prog->sigs, prog->nsigs, bodies);
+    int status = CLPOOL_OK;
+    for (size_t k = 0; k < prog->nsigs && status == CLPOOL_OK; k++) {
+        const clpool__body *b = &bodies[k];
+        if (fibers[k] != 2 || b->close == 0 || uses_of(prog->source, prog->sigs[k].name) != 1)
+            continue;
+        int others = 0; /* edits inside the body other than the group memory's */
+        for (size_t i = 0; i < e->n; i++)
+            if (e->v[i].at > b->open && e->v[i].at < b->close &&
+                !(e->v[i].ins[0] != NULL && strcmp(e->v[i].ins[0], "static") == 0 &&
+                  e->v[i].del > 0))
+                others = 1;
+        if (others)
+            continue;
+        int r = clpool__wg_loops(prog, &prog->sigs[k], b->open, b->close, &texts[k]);
+        if (r < 0) {
+            status = clpool__error(prog->pool, CLPOOL_ENOMEM,
+                                   "no memory to generate the native source");
+            break;
+        }
+        if (r == 0) {
+            clpool__buf_free(&texts[k]);
+            continue;
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < e->n; i++)
+            if (!(e->v[i].at > b->open && e->v[i].at < b->close))
+                e->v[kept++] = e->v[i];
+        e->n = kept;
+        if (add_edit(e, (edit){b->open + 1, b->close - b->open - 1, {texts[k].data, NULL, NULL},
+                               0}) != 0) {
+            status = clpool__error(prog->pool, CLPOOL_ENOMEM,
+                                   "no memory to generate the native source");
+            break;
+        }
+        loops[k] = 1;
+    }
+    free(bodies);
+    return status;
 }
 
 /* ---------------------------------------------------------------- text */
 
 int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *facts,
-                       int vectors, clpool__buf *out)
+                       int vectors, const int *fibers, clpool__buf *out)
 {
     const char *src = prog->source;
     size_t len = strlen(src);
     edits e = {0};
     int status = CLPOOL_OK;
+    clpool__buf *loop_texts = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *loop_texts);
+    int *loops = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *loops);
+    if (loop_texts == NULL || loops == NULL) {
+        free(loop_texts);
+        free(loops);
+        return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory to generate the native source");
+    }
 
     for (size_t k = 0; k < prog->nsigs; k++) {
         const clpool__kernel_sig *sig = &prog->sigs[k];
@@ -523,6 +616,28 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
                                    "list",
                                    sig->name, prog->path, sig->line);
             goto free_edits;
+        }
+        /* A reqd_work_group_size the parser could not read would leave the
+         * fork backend picking another size, and a kernel whose tiles
+         * need that one would run wrong: refused instead. */
+        if (sig->reqd[0] == 0) {
+            size_t from = sig->name_offset;
+            while (from > 0 && src[from - 1] != ';' && src[from - 1] != '}')
+                from--;
+            const char *attr = NULL;
+            for (const char *q = src + from; q < src + sig->name_offset; q++)
+                if (strncmp(q, "reqd_work_group_size", 20) == 0) {
+                    attr = q;
+                    break;
+                }
+            if (attr != NULL) {
+                status = clpool__error(prog->pool, CLPOOL_EBUILD,
+                                       "kernel '%s' at %s:%u declares reqd_work_group_size "
+                                       "with sizes the fork backend cannot read; write them as "
+                                       "numbers or as macros #define'd to numbers",
+                                       sig->name, prog->path, sig->line);
+                goto free_edits;
+            }
         }
         edit ed = {sig->open_paren + 1, 0, {HIDDEN_PARAMS ", ", NULL, NULL}, 0};
         if (sig->nparams == 0) {
@@ -536,6 +651,20 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     }
     if (kernel_uses(prog, &e) != 0 || (vectors && vector_literals(src, &e) != 0))
         goto no_memory;
+    clpool__wg_edit *locals;
+    size_t nlocals;
+    if (clpool__wg_local_edits(src, &locals, &nlocals) != 0)
+        goto no_memory;
+    for (size_t i = 0; i < nlocals; i++)
+        if (add_edit(&e, (edit){locals[i].at, locals[i].del, {locals[i].ins, NULL, NULL}, 0}) !=
+            0) {
+            free(locals);
+            goto no_memory;
+        }
+    free(locals);
+    status = work_item_loops(prog, facts, fibers, &e, loop_texts, loops);
+    if (status != CLPOOL_OK)
+        goto free_edits;
     if (e.n > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
         qsort(e.v, e.n, sizeof *e.v, by_offset);
 
@@ -563,8 +692,17 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
                          "#endif\n");
     /* The parser reports each name once (a kernel defined in two #if
      * branches is the first), so each gets one caller. */
-    for (size_t k = 0; k < prog->nsigs; k++)
-        caller(out, &prog->sigs[k], facts->helpers_use_gid, src);
+    int *agnostic = clpool__wg_group_agnostic(prog); /* NULL: the general callers */
+    for (size_t k = 0; k < prog->nsigs; k++) {
+        if (loops[k])
+            clpool__wg_loop_caller(out, &prog->sigs[k]);
+        else if (fibers != NULL && fibers[k])
+            clpool__wg_caller(out, &prog->sigs[k]);
+        else
+            caller(out, &prog->sigs[k], facts->helpers_use_gid,
+                   agnostic != NULL && agnostic[k], src);
+    }
+    free(agnostic);
     if (out->failed)
         goto no_memory;
     goto free_edits;
@@ -572,6 +710,10 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
 no_memory:
     status = clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory to generate the native source");
 free_edits:
+    for (size_t k = 0; k < prog->nsigs; k++)
+        clpool__buf_free(&loop_texts[k]);
+    free(loop_texts);
+    free(loops);
     free(e.v);
     return status;
 }

@@ -14,9 +14,13 @@
  *    is one value per element, (float4)(v2, x, y) -> CLPOOL_VLIT(...) (a
  *    prelude helper; inside functions only) when smaller vectors are
  *    joined, and (float4)(x) is left as clang's scalar-to-vector cast;
+ *  - __local declarations of group memory in bodies made static
+ *    (clc/workgroup.h);
  *  - `#line 1 "<clpool generated callers>"` and, per kernel, the exported
  *    caller of the ABI in native.h, whose loop over items the compiler can
- *    inline the kernel into and vectorise (#pragma omp simd).
+ *    inline the kernel into and vectorise (#pragma omp simd), or, for a
+ *    kernel with barriers (fibers[k] set), one that runs each group's items
+ *    as fibers (clc/workgroup.h).
  */
 #ifndef CLPOOL_CLC_NATIVE_GEN_H
 #define CLPOOL_CLC_NATIVE_GEN_H
@@ -28,7 +32,7 @@
  * CLPOOL_EBUILD when a kernel's parameter list is not where its signature
  * says (messages on prog->pool). */
 int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *facts,
-                       int vectors, clpool__buf *out);
+                       int vectors, const int *fibers, clpool__buf *out);
 
 /* Appends path as the inside of a C string literal. */
 void clpool__buf_cstring(clpool__buf *b, const char *path);

@@ -48,4 +48,17 @@
 extern const char clpool__prelude[];
 extern const char clpool__prelude_vector[];
 
+/* clpool__prelude_wg (every build, after clpool__prelude): CLK_*_MEM_FENCE,
+ * memory_scope_*, mem_fence/read_mem_fence/write_mem_fence (compiler
+ * fences: a group's items run in one thread), and __local/local, which
+ * the generator has already turned into `static` where they declare group
+ * memory in a body (clc/workgroup.h).
+ * clpool__prelude_fibers (programs with a kernel that needs barriers, after
+ * the others; clpool__prelude_fiber_headers goes before clpool__prelude):
+ * barrier(flags), work_group_barrier(flags[, scope]) and the runtime that
+ * runs a group's items as fibers (native.h's CLPOOL__NATIVE_WG_*). */
+extern const char clpool__prelude_wg[];
+extern const char clpool__prelude_fiber_headers[];
+extern const char clpool__prelude_fibers[];
+
 #endif /* CLPOOL_CLC_PRELUDE_H */

@@ -77,16 +77,9 @@ static const struct {
     const char *name;
     refusal r;
 } refused_names[] = {
-    {"barrier", {NULL, why_groups}},
-    {"work_group_barrier", {NULL, why_groups}},
-    {"mem_fence", {NULL, why_groups}},
-    {"read_mem_fence", {NULL, why_groups}},
-    {"write_mem_fence", {NULL, why_groups}},
     {"async_work_group_copy", {NULL, why_groups}},
     {"async_work_group_strided_copy", {NULL, why_groups}},
     {"wait_group_events", {NULL, why_groups}},
-    {"__local", {"__local memory", why_groups}},
-    {"local", {"__local memory", why_groups}},
     {"sampler_t", {"sampler_t", why_images}},
     {"enqueue_kernel", {NULL, why_enqueue}},
     {"enqueue_marker", {NULL, why_enqueue}},
@@ -134,6 +127,9 @@ static const refusal *refused(const char *name, size_t len)
     static const refusal image_type = {"", why_images};
     /* A kernel attribute, not a work-group function: the prelude drops it. */
     if (name_is(name, len, "work_group_size_hint"))
+        return NULL;
+    /* Work-groups run (clc/workgroup.h): the barrier is no refusal. */
+    if (name_is(name, len, "work_group_barrier"))
         return NULL;
     for (size_t i = 0; i < sizeof refused_names / sizeof refused_names[0]; i++)
         if (name_is(name, len, refused_names[i].name))
@@ -360,13 +356,6 @@ static int refuse_params(const clpool_program *prog)
         const clpool__kernel_sig *sig = &prog->sigs[k];
         for (size_t p = 0; p < sig->nparams; p++) {
             const clpool__param *par = &sig->params[p];
-            if (par->kind == CLPOOL__PARAM_LOCAL)
-                return clpool__error(prog->pool, CLPOOL_EBUILD,
-                                     "kernel '%s' uses __local memory at %s:%u (parameter %zu "
-                                     "'%s'), which the fork backend cannot run (%s); use the "
-                                     "OpenCL backend for it",
-                                     sig->name, prog->path, sig->line, p + 1, par->name,
-                                     why_groups);
             if (par->kind == CLPOOL__PARAM_OTHER)
                 return clpool__error(prog->pool, CLPOOL_EBUILD,
                                      "kernel '%s' at %s:%u has parameter %zu '%s' of type '%s', "

@@ -1,8 +1,8 @@
 /*
  * What the native path cannot run, found before anything is compiled:
- * work-group functions (barrier, fences, work_group_*, async copies),
- * __local memory, images and samplers, sub-groups, device-side enqueue and
- * printf. Each is refused with CLPOOL_EBUILD naming the kernel (or "the
+ * work-group collectives (work_group_*, async copies; barrier, the fences
+ * and __local memory run: clc/workgroup.h), images and samplers,
+ * sub-groups, device-side enqueue and printf. Each is refused with CLPOOL_EBUILD naming the kernel (or "the
  * program", for helpers and macros), the construct and the .cl line, never
  * compiled into something that runs differently.
  *

@@ -567,43 +567,96 @@ fail:
 
 static const char *const kernel_words[] = {"__kernel", "kernel", NULL};
 
+/* The value of a number token, or 0. */
+static unsigned long long number_at(const char *s, size_t len)
+{
+    char num[32], *stop;
+    if (len == 0 || len >= sizeof num)
+        return 0;
+    memcpy(num, s, len);
+    num[len] = '\0';
+    unsigned long long x = strtoull(num, &stop, 0);
+    while (*stop == 'u' || *stop == 'U' || *stop == 'l' || *stop == 'L')
+        stop++;
+    return *stop == '\0' ? x : 0;
+}
+
+/* The number an object-like macro of the source stands for
+ * (`#define TS 16`, `#define TS (16)`), or 0: the work-group sizes tiled
+ * kernels declare are usually written with one. */
+static unsigned long long macro_number(const char *src, const char *name, size_t len)
+{
+    for (const char *d = strstr(src, "define"); d != NULL; d = strstr(d + 6, "define")) {
+        const char *h = d;
+        while (h > src && (h[-1] == ' ' || h[-1] == '\t'))
+            h--;
+        if (h == src || h[-1] != '#')
+            continue;
+        const char *q = d + 6;
+        if (*q != ' ' && *q != '\t')
+            continue;
+        q += strspn(q, " \t");
+        if (strncmp(q, name, len) != 0 || !(q[len] == ' ' || q[len] == '\t'))
+            continue;
+        q += len;
+        q += strspn(q, " \t(");
+        size_t n = strspn(q, "0123456789xXabcdefABCDEFuUlL");
+        const char *after = q + n;
+        after += strspn(after, " \t)");
+        if (*after != '\n' && *after != '\0' && *after != '/' && *after != '\r')
+            return 0;
+        return number_at(q, n);
+    }
+    return 0;
+}
+
+/* One argument of reqd_work_group_size: tokens [b, e) that are numbers and
+ * such macros joined by '*'. 0 if it is anything else. */
+static size_t reqd_value(const parser *p, size_t b, size_t e)
+{
+    unsigned long long v = 1;
+    for (size_t j = b; j < e; j++) {
+        const tok *t = &p->t[j];
+        if ((j - b) % 2 == 1) {
+            if (!tok_punct(p, j, '*'))
+                return 0;
+            continue;
+        }
+        unsigned long long x = t->kind == TOK_NUMBER ? number_at(p->s + t->off, t->len)
+                               : t->kind == TOK_IDENT ? macro_number(p->s, p->s + t->off, t->len)
+                                                      : 0;
+        if (x == 0 || x > SIZE_MAX / v)
+            return 0;
+        v *= x;
+    }
+    return (e - b) % 2 == 1 ? (size_t)v : 0;
+}
+
 /* Reads reqd_work_group_size(x, y, z) from the attribute at i, if it holds
- * one with three plain numbers. */
+ * one with three plain numbers (or products of numbers and macros that
+ * stand for one). */
 static void read_reqd(const parser *p, size_t i, clpool__kernel_sig *sig)
 {
     size_t end = skip_attribute(p, i);
     for (size_t j = i; j + 7 < end; j++) {
         if (!tok_is(p, j, "reqd_work_group_size") && !tok_is(p, j, "__reqd_work_group_size__"))
             continue;
-        if (!tok_punct(p, j + 1, '(') || !tok_punct(p, j + 3, ',') || !tok_punct(p, j + 5, ',') ||
-            !tok_punct(p, j + 7, ')'))
+        if (!tok_punct(p, j + 1, '('))
             return;
-        size_t v[3];
+        size_t v[3], at = j + 2;
         for (int d = 0; d < 3; d++) {
-            const tok *t = &p->t[j + 2 + 2 * (size_t)d];
-            if (t->kind != TOK_NUMBER)
-                return;
-            char *stop;
-            char num[32];
-            size_t len = t->len < sizeof num - 1 ? t->len : sizeof num - 1;
-            memcpy(num, p->s + t->off, len);
-            num[len] = '\0';
-            unsigned long long x = strtoull(num, &stop, 0);
-            while (*stop == 'u' || *stop == 'U' || *stop == 'l' || *stop == 'L')
+            size_t stop = at;
+            while (stop < end && !tok_punct(p, stop, d < 2 ? ',' : ')'))
                 stop++;
-            if (*stop != '\0' || x == 0 || x > SIZE_MAX)
+            if (stop >= end || (v[d] = reqd_value(p, at, stop)) == 0)
                 return;
-            v[d] = (size_t)x;
+            at = stop + 1;
         }
         memcpy(sig->reqd, v, sizeof v);
         return;
     }
 }
 
-/* Tries to read a kernel definition whose `__kernel`/`kernel` is at i. On a
- * match fills sig and returns the index of its body's '{' (so the caller's
- * brace count sees the body); otherwise returns i + 1 with sig untouched.
- * *oom is set on allocation failure. */
 static size_t try_kernel(const parser *p, size_t i, clpool__kernel_sig *sig, int *oom)
 {
     size_t j = i + 1, name = SIZE_MAX, void_at = SIZE_MAX;

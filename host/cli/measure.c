@@ -54,18 +54,20 @@ static double warm_build_ms(const clpool_config *cfg, const char *path, bench_ro
     return ms;
 }
 
-/* Median time of 1-item maps of the built kernel, in microseconds. */
+/* Median time of 1-item maps of the built kernel (a whole group's for a
+ * workload that sets launch_items), in microseconds. */
 static double launch_us(clpool *pool, clpool_kernel *k, const bench_workload *w,
                         const bench_data *d, clpool_buffer *const *bufs, bench_row *row)
 {
     clpool_arg args[BENCH_MAX_ARGS];
-    size_t nargs = w->bind(d, bufs, 1, args);
+    size_t items = w->launch_items != 0 ? w->launch_items : 1;
+    size_t nargs = w->bind(d, bufs, items, args);
     double lat[LAT_MAX];
     size_t n = 0;
     double start = bench_now();
     while (n < LAT_MAX && (n < LAT_MIN || bench_now() - start < LAT_SECONDS)) {
         double t0 = bench_now();
-        int rc = clpool_map(k, 1, args, nargs);
+        int rc = clpool_map(k, items, args, nargs);
         lat[n++] = bench_now() - t0;
         if (rc != CLPOOL_OK) {
             row_fail(row, "1-item map", rc, clpool_errmsg(pool));

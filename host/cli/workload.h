@@ -58,6 +58,8 @@ typedef struct bench_workload {
     const char *kernel;       /* __kernel function name */
     const char *about;        /* one line for --list */
     size_t default_n;         /* items at --size 1 */
+    size_t launch_items;      /* items of the launch-latency map: 0 for 1 (a kernel
+                                 with a reqd_work_group_size needs a whole group) */
     /* Makes inputs for about n items (sets d->n, may round it), their
      * reference results and the metric sizes. 0, or -1 when out of memory. */
     int (*setup)(bench_data *d, size_t n);
@@ -91,5 +93,7 @@ extern const bench_workload bench_mandelbrot;
 extern const bench_workload bench_blackscholes;
 extern const bench_workload bench_nbody;
 extern const bench_workload bench_histogram;
+extern const bench_workload bench_matmul;
+extern const bench_workload bench_reduce;
 
 #endif /* CLPOOL_BENCH_WORKLOAD_H */

@@ -9,6 +9,7 @@
 
 const bench_workload *const bench_workloads[] = {
     &bench_saxpy, &bench_mandelbrot, &bench_blackscholes, &bench_nbody, &bench_histogram,
+    &bench_matmul, &bench_reduce,
 };
 const size_t bench_nworkloads = sizeof bench_workloads / sizeof bench_workloads[0];
 

@@ -412,12 +412,26 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
     for (unsigned d = 0; d < 3; d++)
         job->unit *= job->range.elsize[d];
     size_t off = 0;
+    job->nlocal = 0;
+    job->local_total = 0;
     for (size_t i = 0; i < nargs; i++) {
-        if (args[i].kind == CLPOOL_ARG_LOCAL)
-            return clpool__error(pool, CLPOOL_EARG,
-                                 "kernel '%s' argument %zu: the fork backend cannot run "
-                                 "__local parameters yet",
-                                 k->name, i);
+        if (args[i].kind == CLPOOL_ARG_LOCAL) {
+            /* Each worker runs one group at a time: one block per worker,
+             * made there, holds every __local parameter of the group. */
+            if (job->nlocal == FORK_MAX_LOCAL_ARGS)
+                return clpool__error(pool, CLPOOL_EARG,
+                                     "kernel '%s' argument %zu: the fork backend passes at most "
+                                     "%d __local parameters to a kernel",
+                                     k->name, i, FORK_MAX_LOCAL_ARGS);
+            size_t at = (job->local_total + FORK_SCALAR_ALIGN - 1) &
+                        ~(size_t)(FORK_SCALAR_ALIGN - 1);
+            job->local_arg[job->nlocal] = (uint32_t)i;
+            job->local_off[job->nlocal] = at;
+            job->nlocal++;
+            job->local_total = at + args[i].size;
+            job->argv[i] = NULL;
+            continue;
+        }
         if (args[i].kind == CLPOOL_ARG_BUFFER) {
             /* Through uintptr_t: the shifted pointer may lie before the
              * buffer (outside any object), which pointer arithmetic may not
@@ -478,8 +492,9 @@ int clpool__fork_map(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *a
 
 void clpool__fork_pick_local(const clpool_kernel *k, clpool__nd *nd)
 {
-    (void)k;
-    nd->local[0] = nd->global[0] < FORK_GROUP_ITEMS ? nd->global[0] : FORK_GROUP_ITEMS;
+    const struct clpool__fork_kernel *fk = k->impl;
+    size_t items = fk != NULL && fk->barriers ? FORK_BARRIER_GROUP_ITEMS : FORK_GROUP_ITEMS;
+    nd->local[0] = nd->global[0] < items ? nd->global[0] : items;
     nd->local[1] = nd->local[2] = 1;
 }
 
@@ -489,9 +504,10 @@ void clpool__fork_kernel_limits(clpool_kernel *k)
     memset(lim, 0, sizeof *lim);
     if (k->sig != NULL)
         memcpy(lim->reqd, k->sig->reqd, sizeof lim->reqd);
-    lim->max_group = FORK_MAX_GROUP;
+    const struct clpool__fork_kernel *fk = k->impl;
+    lim->max_group = fk != NULL && fk->barriers ? FORK_MAX_BARRIER_GROUP : FORK_MAX_GROUP;
     for (unsigned d = 0; d < 3; d++)
-        lim->max_item[d] = FORK_MAX_GROUP;
+        lim->max_item[d] = lim->max_group;
     lim->local_mem = FORK_LOCAL_MEM;
 }
 

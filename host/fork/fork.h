@@ -68,10 +68,20 @@
  * caller is lost in the item loop, short enough that chunks and the claims
  * of uneven maps stay fine-grained. */
 #define FORK_GROUP_ITEMS ((size_t)1024)
-/* The largest work-group a range may ask for, and the __local memory a
- * group may have. */
+/* The work-group size picked along dimension 0 for a kernel with barriers
+ * (its items run as fibers, clc/workgroup.h): big enough that a group's
+ * start is lost in its items, small enough that a group's fibers' stacks
+ * stay in the caches. */
+#define FORK_BARRIER_GROUP_ITEMS ((size_t)256)
+/* The largest work-group a range may ask for (a kernel with barriers: the
+ * fibers a worker has), and the __local memory a group may have: each
+ * __local parameter's bytes, which the worker allocates (clpool_local), plus
+ * the kernel's own __local arrays (static data of the program). */
 #define FORK_MAX_GROUP ((size_t)4096)
+#define FORK_MAX_BARRIER_GROUP ((size_t)CLPOOL__NATIVE_WG_MAX)
 #define FORK_LOCAL_MEM ((size_t)1 << 20)
+/* __local parameters a kernel may have on this backend. */
+#define FORK_MAX_LOCAL_ARGS 16
 /* Kernel names travel in the slot of a RESOLVE command. */
 #define FORK_NAME_MAX 256
 /* Separates data written by different processes into different cache lines
@@ -103,6 +113,13 @@ struct clpool__fork_job {
     size_t first, unit;
     struct clpool__native_range range;
     void *argv[FORK_MAX_ARGS];
+    /* Maps: the __local parameters, whose argv entries the worker points
+     * at its own memory: argument local_arg[i] gets local_bytes[i] bytes at
+     * local_off[i] of a block of local_total (aligned to FORK_SCALAR_ALIGN). */
+    uint32_t nlocal;
+    uint32_t local_arg[FORK_MAX_LOCAL_ARGS];
+    size_t local_off[FORK_MAX_LOCAL_ARGS];
+    size_t local_total;
     char path[PATH_MAX];
     char name[FORK_NAME_MAX];
     /* The next item nobody has claimed yet (maps). */
@@ -238,6 +255,7 @@ struct clpool__fork_program {
 };
 struct clpool__fork_kernel {
     uint32_t kslot;
+    int barriers; /* it reaches a barrier: its groups run as fibers */
 };
 
 struct clpool__fork_pool {

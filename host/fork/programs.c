@@ -9,6 +9,7 @@
 #include "fork.h"
 
 #include "../clc/native.h"
+#include "../clc/workgroup.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -226,6 +227,7 @@ int clpool__fork_kernel_create(clpool_kernel *k)
     fp->kerns[slot].name = name;
     fp->kerns[slot].pslot = fprog->pslot;
     fk->kslot = slot;
+    fk->barriers = clpool__wg_kernel_has_barrier(prog, k->sig);
     k->impl = fk;
     clpool__fork_kernel_limits(k);
     return CLPOOL_OK;

@@ -15,7 +15,11 @@
  * what remains, which bounds the imbalance the big early chunks can cause. */
 #define GUIDED_K 4
 #define ALIGN_ITEMS ((size_t)16)
-#define MIN_CHUNK ((size_t)32)
+/* The smallest claim, in items: the default group (FORK_GROUP_ITEMS), so
+ * that a map given small groups is claimed as finely as one with the
+ * default, not group by group (measured: 64-item groups of saxpy over 2^24
+ * items were 10% slower than the default's 1024 when the floor was 32). */
+#define MIN_CHUNK FORK_GROUP_ITEMS
 
 /* In work-groups of unit items: the alignment and the minimum are in items
  * (a group of ALIGN_ITEMS or more is aligned already, being whole). */

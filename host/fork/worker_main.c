@@ -40,6 +40,7 @@
 #define EXIT_PARENT_GONE 0
 #define EXIT_STARTUP 111
 #define EXIT_BAD_JOB 112
+#define EXIT_NO_LOCAL CLPOOL__NATIVE_EXIT_NOMEM
 
 /* The worker's own handles, indexed by the slots the parent gave out. */
 struct tables {
@@ -56,9 +57,33 @@ struct worker {
     pid_t parent;
     int pdeathsig; /* the kernel kills this worker when the parent dies */
     struct tables t;
+    /* The block the __local parameters of a group point into: one group
+     * runs at a time, so one block serves every group of every job. */
+    unsigned char *local_mem;
+    size_t local_len;
     uint64_t gap_avg; /* running average of the gaps between jobs (ns) */
     int crowded;      /* as many workers as CPUs, or more: see finish() */
 };
+
+/* Points job's __local parameters into the worker's block (grown as
+ * needed) in argv, a copy of the job's. */
+static void *const *local_args(struct worker *w, const struct clpool__fork_job *job,
+                               void **argv)
+{
+    if (job->local_total > w->local_len) {
+        free(w->local_mem);
+        size_t len = (job->local_total + FORK_SCALAR_ALIGN - 1) & ~(size_t)(FORK_SCALAR_ALIGN - 1);
+        w->local_mem = aligned_alloc(FORK_SCALAR_ALIGN, len);
+        w->local_len = w->local_mem != NULL ? len : 0;
+        if (w->local_mem == NULL)
+            _exit(EXIT_NO_LOCAL);
+    }
+    memcpy(argv, job->argv, sizeof job->argv);
+    for (uint32_t i = 0; i < job->nlocal && i < FORK_MAX_LOCAL_ARGS; i++)
+        if (job->local_arg[i] < FORK_MAX_ARGS)
+            argv[job->local_arg[i]] = w->local_mem + job->local_off[i];
+    return argv;
+}
 
 /* The spin before sleeping, from the recent gaps (see SPIN_MIN_NS). */
 static uint64_t spin_budget(const struct worker *w)
@@ -176,7 +201,8 @@ static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen
         _exit(EXIT_BAD_JOB); /* the parent resolved it everywhere first */
     clpool__native_fn fn = w->t.fns[job->kslot];
     clpool__fork_guards_sync(&w->fp->arena); /* shm.c: buffers' guard pages */
-    void *const *argv = job->argv;
+    void *local_argv[FORK_MAX_ARGS];
+    void *const *argv = job->nlocal != 0 ? local_args(w, job, local_argv) : job->argv;
     size_t n = job->n, first = job->first, begin, end;
     while (clpool__fork_claim(job, &begin, &end)) {
         /* Without PR_SET_PDEATHSIG an orphan would go on with a long map

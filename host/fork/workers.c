@@ -43,6 +43,11 @@ static void describe_status(int wstatus, char *how, size_t howlen)
         snprintf(how, howlen, "was killed by %s%s",
                  clpool__fork_signame(WTERMSIG(wstatus), name, sizeof name),
                  WCOREDUMP(wstatus) ? " (core dumped)" : "");
+    else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == CLPOOL__NATIVE_EXIT_BARRIER)
+        snprintf(how, howlen, "stopped at a barrier that only some work-items of a group "
+                              "reached (OpenCL leaves that undefined)");
+    else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == CLPOOL__NATIVE_EXIT_NOMEM)
+        snprintf(how, howlen, "ran out of memory for a work-group's stacks or __local memory");
     else if (WIFEXITED(wstatus))
         snprintf(how, howlen, "exited with status %d", WEXITSTATUS(wstatus));
     else
