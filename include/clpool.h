@@ -173,7 +173,10 @@ CLPOOL_EXTERN void clpool_program_free(clpool_program *prog);
 
 /* Finds a __kernel function by name. The kernel is owned by prog: never free
  * it; it is valid until prog is freed. Asking twice gives the same handle.
- * CLPOOL_ENOKERNEL: clpool_errmsg() lists the kernels the program has. */
+ * CLPOOL_ENOKERNEL: clpool_errmsg() lists the kernels the program has.
+ * CLPOOL_EBUILD: the backend cannot run this kernel (the fork backend and
+ * barrier, __local memory, images, ...); clpool_errmsg() names the
+ * construct and its line. The program's other kernels are not affected. */
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_kernel_get(clpool_program *prog, const char *name,
                                        clpool_kernel **out);
 
@@ -442,6 +445,57 @@ CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map_range_async(clpool_kernel *k,
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map_async(clpool_kernel *k, size_t n, const clpool_arg *args,
                                       size_t nargs, clpool_event **ev);
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_wait(clpool_event *ev);
+
+/* ------------------------------------------------ kernel introspection
+ * (host/introspect.c) What the library's signature parser read of a
+ * kernel's parameters, for bindings that match arguments to parameters
+ * (the Python package) without a second parser of their own. */
+
+/* clpool_kernel_nparams's answer for a kernel whose parameters the parser
+ * could not read (declared by a macro). */
+#define CLPOOL_PARAMS_UNKNOWN ((size_t)-1)
+
+typedef enum clpool_param_kind {
+    CLPOOL_PARAM_SCALAR = 0, /* passed by value */
+    CLPOOL_PARAM_GLOBAL,     /* __global T * */
+    CLPOOL_PARAM_CONSTANT,   /* __constant T * */
+    CLPOOL_PARAM_LOCAL,      /* __local T * */
+    CLPOOL_PARAM_OTHER       /* images, samplers, private pointers, what the parser
+                                could not read */
+} clpool_param_kind;
+
+typedef struct clpool_param_info {
+    clpool_param_kind kind;
+    const char *name;  /* "x"; "" if the parameter is unnamed */
+    const char *type;  /* as written, one space between tokens: "__global const float *" */
+    const char *base;  /* the element or scalar type alone: "float", "uint4" */
+    size_t size;       /* scalar: its size; pointer: the pointee's size; 0 if not known
+                          (a struct or typedef) */
+    int is_const;      /* pointer: the pointee is const (always for __constant);
+                          scalar: declared const */
+} clpool_param_info;
+
+/* The kernel's name, owned by its program; NULL for a NULL k. */
+CLPOOL_EXTERN const char *clpool_kernel_name(const clpool_kernel *k);
+/* The number of parameters, or CLPOOL_PARAMS_UNKNOWN (also for a NULL k). */
+CLPOOL_EXTERN size_t clpool_kernel_nparams(const clpool_kernel *k);
+/* Describes parameter i (0-based). The strings are owned by the kernel's
+ * program and valid until it is freed. CLPOOL_EINVAL for a NULL k or out,
+ * for i out of range, or for a kernel whose parameters are unknown (with
+ * the reason in clpool_errmsg). */
+CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_kernel_param(const clpool_kernel *k, size_t i,
+                                                        clpool_param_info *out);
+
+/* ------------------------------------- for libraries on the public API
+ * (libclpool_mpi uses these; a layer of one's own over clpool may too) */
+
+/* The pool k belongs to (NULL for a NULL k). Owned as the pool is. */
+CLPOOL_EXTERN clpool *clpool_kernel_pool(const clpool_kernel *k);
+/* Makes msg (copied; NULL means "") the message of the last failure on pool,
+ * as clpool_errmsg(pool) will return it, and returns status, so that a
+ * layer's error paths read `return clpool_set_errmsg(pool, st, msg);`.
+ * CLPOOL_EINVAL for a NULL pool. */
+CLPOOL_EXTERN int clpool_set_errmsg(clpool *pool, int status, const char *msg);
 
 #ifdef __cplusplus
 }

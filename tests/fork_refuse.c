@@ -1,7 +1,8 @@
 /*
  * What the fork backend refuses, and how: kernels that need group-wide
- * built-ins it lacks (async copies, work_group_reduce) or images fail to build with a message naming
- * the kernel and the construct; a missing compiler fails naming the command;
+ * built-ins it lacks (async copies, work_group_reduce) or images are
+ * refused by clpool_kernel_get with a message naming the kernel and the
+ * construct; a missing compiler fails naming the command;
  * a kernel name the program lacks lists the ones it has. The pool works
  * normally after each refusal.
  */
@@ -19,14 +20,22 @@ static const char good[] =
     "    x[get_global_id(0)] *= 3u;\n"
     "}\n";
 
+/* The program builds; the kernel is refused when it is asked for. (The
+ * program's build failed before kernels were built one at a time.) */
 static void expect_refused(clpool *pool, const char *source, const char *kernel,
                            const char *construct)
 {
-    clpool_program *prog = (clpool_program *)1;
-    ASSERT_STATUS(pool, clpool_program_source(pool, source, NULL, &prog), CLPOOL_EBUILD);
-    ASSERT(prog == NULL);
+    clpool_program *prog = NULL;
+    ASSERT_OK(pool, clpool_program_source(pool, source, NULL, &prog));
+    clpool_kernel *k = (clpool_kernel *)1;
+    ASSERT_STATUS(pool, clpool_kernel_get(prog, kernel, &k), CLPOOL_EBUILD);
+    ASSERT(k == NULL);
     ASSERT_STR_CONTAINS(clpool_errmsg(pool), kernel);
     ASSERT_STR_CONTAINS(clpool_errmsg(pool), construct);
+    /* Asked again, the same answer. */
+    ASSERT_STATUS(pool, clpool_kernel_get(prog, kernel, &k), CLPOOL_EBUILD);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), construct);
+    clpool_program_free(prog);
 }
 
 static void check_pool_works(clpool *pool)

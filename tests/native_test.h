@@ -82,6 +82,7 @@ typedef struct nt_built {
     void *dl;
     char *log;
     int status;
+    clpool__refusals refused; /* the kernels the build left out */
 } nt_built;
 
 /* Builds (path, source, options); on success loads the object and unlinks
@@ -89,9 +90,9 @@ typedef struct nt_built {
 static inline nt_built nt_build(clpool *pool, const char *path, const char *source,
                                 const char *options)
 {
-    nt_built b = {nt_program(pool, path, source, options), NULL, NULL, 0};
+    nt_built b = {nt_program(pool, path, source, options), NULL, NULL, 0, {NULL, NULL, 0}};
     char *so = NULL;
-    b.status = clpool__native_build(b.prog, &so, &b.log);
+    b.status = clpool__native_build(b.prog, &so, &b.log, &b.refused);
     if (b.status == CLPOOL_OK) {
         ASSERT(so != NULL);
         struct stat st;
@@ -115,6 +116,7 @@ static inline void nt_built_free(nt_built *b)
     if (b->dl != NULL)
         dlclose(b->dl);
     free(b->log);
+    clpool__refusals_free(&b->refused);
     nt_program_free(b->prog);
 }
 
@@ -128,6 +130,23 @@ static inline clpool__native_fn nt_fn(const nt_built *b, const char *kernel)
     clpool__native_fn fn;
     memcpy(&fn, &f, sizeof fn);
     return fn;
+}
+
+/* The refusal of kernel name in a build (NULL: not refused). */
+static inline const char *nt_refusal(const nt_built *b, const char *kernel)
+{
+    for (size_t k = 0; k < b->refused.n; k++)
+        if (strcmp(b->prog->sigs[k].name, kernel) == 0)
+            return b->refused.why[k];
+    return NULL;
+}
+
+/* Whether the built object has kernel's caller. */
+static inline int nt_has(const nt_built *b, const char *kernel)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s%s", CLPOOL__NATIVE_PREFIX, kernel);
+    return b->dl != NULL && dlsym(b->dl, name) != NULL;
 }
 
 /* Builds and asserts success, printing the compiler's message if not. */

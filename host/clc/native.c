@@ -1,6 +1,6 @@
 /*
- * clpool__native_build: refuse what cannot run, ask the C compiler who it
- * is, generate the C text, then take the shared object from the cache or
+ * clpool__native_build: ask the C compiler who it is, leave out the kernels
+ * it cannot run (select.h), generate the C text, then take the shared object from the cache or
  * compile it (see native.h).
  */
 #include "clc/native.h"
@@ -15,12 +15,14 @@
 
 #include "cache.h"
 #include "clc/buf.h"
+#include "clc/compiler.h"
 #include "clc/identity.h"
 #include "clc/native_files.h"
 #include "clc/native_gen.h"
 #include "clc/options.h"
 #include "clc/prelude.h"
 #include "clc/refuse.h"
+#include "clc/select.h"
 #include "clc/spawn.h"
 #include "clc/workgroup.h"
 
@@ -52,28 +54,6 @@ static const char *const identity_flags[] = {"-march=native", "-dM", "-E", "-x",
 static const char prelude_line[] = "#line 1 \"<clpool prelude>\"\n";
 
 /* ------------------------------------------------------------- helpers */
-
-/* $CC split on blanks (no shell, no quotes), or "cc". */
-static int compiler_words(clpool *pool, clpool__argv *cc)
-{
-    const char *env = secure_getenv("CC");
-    if (env == NULL || env[strspn(env, " \t\n")] == '\0')
-        env = "cc";
-    const char *p = env;
-    while (*p != '\0') {
-        p += strspn(p, " \t\n");
-        size_t n = strcspn(p, " \t\n");
-        if (n == 0)
-            break;
-        char *w = clpool__asprintf("%.*s", (int)n, p);
-        int failed = w == NULL || clpool__argv_add(cc, w) != 0;
-        free(w);
-        if (failed)
-            return clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's name");
-        p += n;
-    }
-    return CLPOOL_OK;
-}
 
 static int add_all(clpool__argv *a, const char *const *words, size_t n)
 {
@@ -175,6 +155,75 @@ static int ask_compiler_identity(clpool *pool, const clpool__argv *cc, clpool__b
 free_argv:
     clpool__argv_free(&argv);
     return status;
+}
+
+/* Asks; returns 1 when the note names a compiler that answered. */
+static int ask_note(clpool *pool, char *buf, size_t len)
+{
+    int answered = 0;
+    clpool__argv cc = {0};
+    clpool__buf macros = {0};
+    /* Asking may fail (no compiler yet): that is for the first build to
+     * report, not for the pool's message. */
+    char *kept = clpool__error_swap(pool, NULL);
+    if (clpool__compiler_words(pool, &cc) != CLPOOL_OK || cc.n == 0) {
+        snprintf(buf, len, "the C compiler");
+        goto restore;
+    }
+    if (compiler_identity(pool, &cc, &macros) != CLPOOL_OK || macros.data == NULL) {
+        snprintf(buf, len, "%s (which cannot be run now)", cc.v[0]);
+        goto restore;
+    }
+    /* __VERSION__ is "Ubuntu Clang 14.0.6" for clang, "12.2.0" for gcc. */
+    const char *v = strstr(macros.data, "#define __VERSION__ \"");
+    int clang = strstr(macros.data, "#define __clang__ ") != NULL;
+    if (v == NULL) {
+        snprintf(buf, len, "%s", cc.v[0]);
+        goto restore;
+    }
+    v += strlen("#define __VERSION__ \"");
+    size_t n = strcspn(v, "\"\n");
+    snprintf(buf, len, "%s (%s%.*s)", cc.v[0],
+             !clang && strstr(macros.data, "#define __GNUC__ ") != NULL ? "gcc " : "",
+             (int)(n < 80 ? n : 80), v);
+    answered = 1;
+restore:
+    free(clpool__error_swap(pool, kept));
+    clpool__buf_free(&macros);
+    clpool__argv_free(&cc);
+    return answered;
+}
+
+/* The last answer, for the CC and PATH it was given under: a program that
+ * opens pools one after another asks the compiler (or reads the cache and
+ * /proc/cpuinfo) once. */
+static pthread_mutex_t note_lock = PTHREAD_MUTEX_INITIALIZER;
+static char note_key[4096], note_text[160];
+
+void clpool__native_compiler_note(clpool *pool, char *buf, size_t len)
+{
+    const char *cc = secure_getenv("CC"), *path = getenv("PATH");
+    char key[sizeof note_key];
+    int w = snprintf(key, sizeof key, "%s%c%s", cc != NULL ? cc : "", '\0',
+                     path != NULL ? path : "");
+    int keyed = w > 0 && (size_t)w < sizeof key;
+    size_t klen = keyed ? (size_t)w + 1 : 0;
+    pthread_mutex_lock(&note_lock);
+    int hit = keyed && note_text[0] != '\0' && memcmp(key, note_key, klen) == 0;
+    if (hit)
+        snprintf(buf, len, "%s", note_text);
+    pthread_mutex_unlock(&note_lock);
+    if (hit)
+        return;
+    char text[sizeof note_text];
+    int answered = ask_note(pool, text, sizeof text);
+    snprintf(buf, len, "%s", text);
+    if (answered && keyed) {
+        pthread_mutex_lock(&note_lock);
+        memcpy(note_key, key, klen);
+        snprintf(note_text, sizeof note_text, "%s", text);
+        pthread_mutex_unlock(&note_lock);
+    }
 }
 
 /* --------------------------------------------------------------- compile */
@@ -326,31 +375,36 @@ static char *joined(const clpool__argv *a, size_t *len)
     return clpool__buf_take(&b);
 }
 
-int clpool__native_build(clpool_program *prog, char **so_path, char **log)
+void clpool__refusals_free(clpool__refusals *r)
+{
+    for (size_t k = 0; r->why != NULL && k < r->n; k++)
+        free(r->why[k]);
+    free(r->why);
+    free(r->always);
+    r->why = NULL;
+    r->always = NULL;
+    r->n = 0;
+}
+
+int clpool__native_build(clpool_program *prog, char **so_path, char **log,
+                         clpool__refusals *refused)
 {
     clpool *pool = prog->pool;
     int status;
     *so_path = NULL;
     *log = NULL;
-
-    clpool__body *bodies = calloc(prog->nsigs != 0 ? prog->nsigs : 1, sizeof *bodies);
-    if (bodies == NULL)
-        return clpool__error(pool, CLPOOL_ENOMEM, "no memory to scan the program");
-    clpool__find_bodies(prog->source, prog->sigs, prog->nsigs, bodies);
-    clpool__native_facts facts;
-    status = clpool__native_refuse(prog, bodies, &facts);
-    free(bodies);
-    if (status != CLPOOL_OK)
-        return status;
+    if (refused != NULL)
+        *refused = (clpool__refusals){NULL, NULL, 0};
 
     clpool__argv cc = {0}, flags = {0};
     clpool__buf macros = {0}, text = {0};
     char *cc_words = NULL, *flag_words = NULL;
     void *cached = NULL;
     clpool__workspace w = {NULL, 0};
+    clpool__native_facts facts = {0};
     int *fibers = NULL, any_fibers = 0;
 
-    status = compiler_words(pool, &cc);
+    status = clpool__compiler_words(pool, &cc);
     if (status != CLPOOL_OK)
         goto free_all;
     if (add_all(&flags, base_flags, sizeof base_flags / sizeof base_flags[0]) != 0) {
@@ -364,10 +418,11 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
     if (status != CLPOOL_OK)
         goto free_all;
     int clang = macros.data != NULL && strstr(macros.data, "#define __clang__ ") != NULL;
-    if (facts.uses_vectors && !clang) {
-        status = clpool__native_refuse_vectors(prog, &facts);
+    /* Without clang, vector types are one more construct that refuses the
+     * kernels that use them. */
+    status = clpool__native_select(prog, clang, &facts);
+    if (status != CLPOOL_OK)
         goto free_all;
-    }
     int vectors = facts.uses_vectors;
     /* clang vectorises calls to exp, sin, ... through glibc's libmvec when
      * told to (gcc learns it from the prelude's declarations). */
@@ -486,7 +541,13 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log)
 
 close_workspace:
     clpool__workspace_close(&w);
+    if (status == CLPOOL_OK && refused != NULL) {
+        *refused = (clpool__refusals){facts.refused, facts.refused_always, facts.nsigs};
+        facts.refused = NULL;
+        facts.refused_always = NULL;
+    }
 free_all:
+    clpool__native_facts_free(&facts);
     free(fibers);
     free(cached);
     free(cc_words);

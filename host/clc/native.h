@@ -1,6 +1,7 @@
 /*
  * Builds an OpenCL C map program into a shared object for the host CPU with
- * the host C compiler ($CC, else cc), through the prelude that maps OpenCL C
+ * the host C compiler ($CC, else clang when one is on PATH, else cc; see
+ * compiler.h), through the prelude that maps OpenCL C
  * onto C. Used by the fork backend; kept here because it is OpenCL C handling
  * that does not depend on how the kernels are run.
  *
@@ -74,6 +75,25 @@ static inline void clpool__native_run_items(clpool__native_fn fn, void *const *a
 
 #define CLPOOL__NATIVE_PREFIX "clpool_run_"
 
+/* What became of a kernel in a build (clpool__refusals.always). */
+#define CLPOOL__KERNEL_MAYBE 0
+#define CLPOOL__KERNEL_REFUSED 1
+#define CLPOOL__KERNEL_LEFT_OUT 2
+
+/* The kernels a build left out, and why (see select.h). */
+typedef struct clpool__refusals {
+    char **why;            /* per kernel, prog->sigs order: the message, or NULL */
+    unsigned char *always; /* per kernel: CLPOOL__KERNEL_REFUSED (every
+                              definition refused: why[k] is CLPOOL_EBUILD's
+                              message), CLPOOL__KERNEL_LEFT_OUT (in a branch
+                              the options leave out: CLPOOL_ENOKERNEL's), or
+                              CLPOOL__KERNEL_MAYBE (why[k], if any, stands
+                              only where the compiled program lacks it) */
+    size_t n;
+} clpool__refusals;
+
+void clpool__refusals_free(clpool__refusals *r);
+
 /* Kernels with barriers (clc/workgroup.h) run each item of a group as a
  * fiber: at most CLPOOL__NATIVE_WG_MAX items to a group, each with a stack
  * of CLPOOL__NATIVE_WG_STACK bytes (and a guard page). A group in which
@@ -96,10 +116,23 @@ static inline void clpool__native_run_items(clpool__native_fn fn, void *const *a
  * on a cache hit). prog->from_cache is set on a hit. Calls only the
  * compiler it names (posix_spawnp, no shell), and waits for that child
  * alone.
- * CLPOOL_EBUILD: the message names the kernel and the construct that cannot
- * run natively (barrier, __local, images), or holds the compiler's output
- * with line numbers of the .cl file. A missing compiler is CLPOOL_EBUILD with
- * a message naming the command that was tried. */
-int clpool__native_build(clpool_program *prog, char **so_path, char **log);
+ * A kernel that uses what cannot run natively (barrier, __local, images,
+ * vector types without clang), directly or through what it calls, is left
+ * out of the build, and the rest builds: *refused (when not NULL) gets, per
+ * kernel, the message that names the kernel, the construct and its line
+ * (free it with clpool__refusals_free; empty on failure).
+ * CLPOOL_EBUILD: the compiler's output with line numbers of the .cl file,
+ * or a refused construct that no kernel can be left out for. A missing
+ * compiler is CLPOOL_EBUILD with a message naming the command that was
+ * tried. */
+int clpool__native_build(clpool_program *prog, char **so_path, char **log,
+                         clpool__refusals *refused);
+
+/* The compiler a build started now would use, for clpool_describe: its
+ * command and version, "clang (Ubuntu Clang 14.0.6)" or "cc (gcc 12.2.0)",
+ * into buf. Asks the compiler (or the cache of its identity) once per
+ * process for each CC and PATH; never fails and leaves the pool's message
+ * as it was. */
+void clpool__native_compiler_note(clpool *pool, char *buf, size_t len);
 
 #endif /* CLPOOL_CLC_NATIVE_H */

@@ -589,6 +589,44 @@ static int work_item_loops(const clpool_program *prog, const clpool__native_fact
     return status;
 }
 
+/* ------------------------------------------------------------ selection */
+
+/* The selection's part of the edits (select.h): each blanked range takes
+ * the place of the edits inside it, and each built kernel definition gets
+ * its marker after its '}'. */
+static int selection_edits(const clpool__native_facts *facts, edits *e)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        int inside = 0;
+        for (size_t b = 0; b < facts->nblanks && !inside; b++)
+            inside = e->v[i].at >= facts->blanks[b].start && e->v[i].at < facts->blanks[b].end;
+        if (!inside)
+            e->v[kept++] = e->v[i];
+    }
+    e->n = kept;
+    int status = 0;
+    for (size_t s = 0; s < facts->nsites; s++) {
+        /* A blank that starts where a marker goes carries it (edits at one
+         * offset would not keep their order). */
+        const char *text = facts->sites[s].text;
+        for (size_t b = 0; b < facts->nblanks && text != NULL; b++)
+            if (facts->blanks[b].start == facts->sites[s].at)
+                text = NULL;
+        if (text != NULL)
+            status |= add_edit(e, (edit){facts->sites[s].at, 0, {text, NULL, NULL}, 0});
+    }
+    for (size_t b = 0; b < facts->nblanks; b++) {
+        edit ed = {facts->blanks[b].start, facts->blanks[b].end - facts->blanks[b].start,
+                   {NULL, NULL, NULL}, 1};
+        for (size_t s = 0; s < facts->nsites; s++)
+            if (facts->sites[s].at == ed.at)
+                ed.ins[0] = facts->sites[s].text;
+        status |= add_edit(e, ed);
+    }
+    return status;
+}
+
 /* ---------------------------------------------------------------- text */
 
 int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *facts,
@@ -665,6 +703,9 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
     status = work_item_loops(prog, facts, fibers, &e, loop_texts, loops);
     if (status != CLPOOL_OK)
         goto free_edits;
+    /* Last: the blanks replace every edit inside them. */
+    if (selection_edits(facts, &e) != 0)
+        goto no_memory;
     if (e.n > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
         qsort(e.v, e.n, sizeof *e.v, by_offset);
 
@@ -691,9 +732,13 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
                          "#ifdef __clang__\n#pragma clang diagnostic ignored \"-Wpass-failed\"\n"
                          "#endif\n");
     /* The parser reports each name once (a kernel defined in two #if
-     * branches is the first), so each gets one caller. */
+     * branches is the first), so each gets one caller, compiled only where
+     * the preprocessor kept a definition of it (select.h). */
     int *agnostic = clpool__wg_group_agnostic(prog); /* NULL: the general callers */
     for (size_t k = 0; k < prog->nsigs; k++) {
+        if (!facts->has_caller[k])
+            continue;
+        clpool__buf_fmt(out, "#ifdef " CLPOOL__DEFINED_MARK "%zu\n", k);
         if (loops[k])
             clpool__wg_loop_caller(out, &prog->sigs[k]);
         else if (fibers != NULL && fibers[k])
@@ -701,6 +746,7 @@ int clpool__native_gen(const clpool_program *prog, const clpool__native_facts *f
         else
             caller(out, &prog->sigs[k], facts->helpers_use_gid,
                    agnostic != NULL && agnostic[k], src);
+        clpool__buf_str(out, "#endif\n");
     }
     free(agnostic);
     if (out->failed)

@@ -16,7 +16,13 @@
  *    joined, and (float4)(x) is left as clang's scalar-to-vector cast;
  *  - __local declarations of group memory in bodies made static
  *    (clc/workgroup.h);
- *  - `#line 1 "<clpool generated callers>"` and, per kernel, the exported
+ *  - the kernels select.h leaves out blanked (newlines kept), with the
+ *    functions and declarations refused with them; after the '}' of each
+ *    kernel definition that is built, `#define clpool_defined_<k> 1` and a
+ *    #line that keeps the numbering (and a #line after each conditional
+ *    directive from there on, for markers in skipped branches);
+ *  - `#line 1 "<clpool generated callers>"` and, per kernel that has a
+ *    built definition, inside `#ifdef clpool_defined_<k>`, the exported
  *    caller of the ABI in native.h, whose loop over items the compiler can
  *    inline the kernel into and vectorise (#pragma omp simd), or, for a
  *    kernel with barriers (fibers[k] set), one that runs each group's items

@@ -252,6 +252,10 @@ struct clpool__fork_kern {
 /* prog->impl and k->impl. */
 struct clpool__fork_program {
     uint32_t pslot;
+    /* The kernels the build left out (clc/native.h's clpool__refusals) */
+    char **refused;
+    unsigned char *refused_always;
+    size_t nrefused;
 };
 struct clpool__fork_kernel {
     uint32_t kslot;

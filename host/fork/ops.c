@@ -15,6 +15,7 @@
 #include "fork.h"
 
 #include "../backend.h"
+#include "../clc/native.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -92,8 +93,10 @@ static int fork_open(clpool *pool, char *desc, size_t desclen)
     /* The parent's copies and the workers' kernels share the CPU's memory:
      * overlapping them does not pay (see host/chunk.c). */
     pool->chunk_overlap = 0;
-    snprintf(desc, desclen, "fork: %u worker process%s", fp->nworkers,
-             fp->nworkers == 1 ? "" : "es");
+    char compiler[160];
+    clpool__native_compiler_note(pool, compiler, sizeof compiler);
+    snprintf(desc, desclen, "fork: %u worker process%s, kernels built with %s", fp->nworkers,
+             fp->nworkers == 1 ? "" : "es", compiler);
     return CLPOOL_OK;
 
 stop_workers:

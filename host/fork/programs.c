@@ -78,7 +78,8 @@ static int build_once(clpool_program *prog)
     clpool *pool = prog->pool;
     struct clpool__fork_pool *fp = pool->impl;
     char *so_path = NULL, *log = NULL;
-    int status = clpool__native_build(prog, &so_path, &log);
+    clpool__refusals refused;
+    int status = clpool__native_build(prog, &so_path, &log, &refused);
     if (status != CLPOOL_OK)
         return status;
 
@@ -126,6 +127,9 @@ static int build_once(clpool_program *prog)
     /* From now on, replacement workers load it too. */
     fp->progs[slot].so_path = so_path;
     fprog->pslot = slot;
+    fprog->refused = refused.why;
+    fprog->refused_always = refused.always;
+    fprog->nrefused = refused.n;
     prog->impl = fprog;
     free(prog->log);
     prog->log = log;
@@ -133,6 +137,7 @@ static int build_once(clpool_program *prog)
 
 free_fprog:
     free(fprog);
+    clpool__refusals_free(&refused);
     remove_file(so_path);
     free(so_path);
     free(log);
@@ -165,6 +170,8 @@ void clpool__fork_program_free(clpool_program *prog)
     (void)clpool__fork_command(fp, FORK_CMD_UNLOAD, fprog->pslot, 0, NULL);
     remove_file(so_path);
     free(so_path);
+    clpool__refusals r = {fprog->refused, fprog->refused_always, fprog->nrefused};
+    clpool__refusals_free(&r);
     free(fprog);
     prog->impl = NULL;
 }
@@ -204,6 +211,14 @@ int clpool__fork_kernel_create(clpool_kernel *k)
                              "%d bytes",
                              k->name, FORK_NAME_MAX - 1);
 
+    /* A kernel the build left out: its refusal, kept per program. */
+    size_t idx = (size_t)(k->sig - prog->sigs);
+    const char *refusal = idx < fprog->nrefused ? fprog->refused[idx] : NULL;
+    if (refusal != NULL && fprog->refused_always[idx] == CLPOOL__KERNEL_REFUSED)
+        return clpool__error_text(pool, CLPOOL_EBUILD, refusal);
+    if (refusal != NULL && fprog->refused_always[idx] == CLPOOL__KERNEL_LEFT_OUT)
+        return clpool__error_text(pool, CLPOOL_ENOKERNEL, refusal);
+
     int status;
     struct clpool__fork_kernel *fk = malloc(sizeof *fk);
     char *name = clpool__strdup(k->name);
@@ -216,11 +231,19 @@ int clpool__fork_kernel_create(clpool_kernel *k)
     if (status != CLPOOL_OK)
         goto free_fk;
     uint32_t bad = first_failed(fp);
+    if (bad != UINT32_MAX && refusal != NULL) {
+        /* The preprocessor kept the definition that was left out. */
+        status = clpool__error_text(pool, CLPOOL_EBUILD, refusal);
+        goto free_fk;
+    }
     if (bad != UINT32_MAX) {
+        char names[1024];
+        list_kernels(prog, names, sizeof names);
         status = clpool__error(pool, CLPOOL_ENOKERNEL,
-                               "%s: kernel '%s' is not in the compiled program: worker %u (pid "
-                               "%ld): %s",
-                               prog->path, k->name, bad, (long)fp->workers[bad].pid,
+                               "%s: kernel '%s' is not in the compiled program (a kernel in a "
+                               "preprocessor branch the build leaves out is not built; its "
+                               "kernels: %s): worker %u (pid %ld): %s",
+                               prog->path, k->name, names, bad, (long)fp->workers[bad].pid,
                                fp->ctl->w[bad].err);
         goto free_fk;
     }

@@ -1,9 +1,10 @@
-/* libFuzzer harness: the fork backend's refusal scanner (the constructs it
- * cannot run, found per kernel body) on any text that the signature parser
- * accepts. */
+/* libFuzzer harness: the fork backend's kernel selection (the constructs it
+ * cannot run, carried through the functions and macros that use them, and
+ * the preprocessor branches it judges) on any text that the signature
+ * parser accepts. */
 #include "fuzz_util.h"
 
-#include "clc/refuse.h"
+#include "clc/select.h"
 #include "clc/signature.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,16 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     prog.options = "";
     if (clpool__sig_parse(src, &prog.sigs, &prog.nsigs) != 0)
         goto free_src;
-    clpool__body *bodies = calloc(prog.nsigs != 0 ? prog.nsigs : 1, sizeof *bodies);
-    if (bodies == NULL)
-        abort();
-    clpool__find_bodies(src, prog.sigs, prog.nsigs, bodies);
-    clpool__native_facts facts;
-    memset(&facts, 0, sizeof facts);
-    if (clpool__native_refuse(&prog, bodies, &facts) == CLPOOL_OK && facts.uses_vectors)
-        (void)clpool__native_refuse_vectors(&prog, &facts);
-    fuzz_pool_reset();
-    free(bodies);
+    for (int vectors_ok = 0; vectors_ok < 2; vectors_ok++) {
+        clpool__native_facts facts;
+        if (clpool__native_select(&prog, vectors_ok, &facts) == CLPOOL_OK)
+            clpool__native_facts_free(&facts);
+        fuzz_pool_reset();
+    }
     clpool__sig_free(prog.sigs, prog.nsigs);
 free_src:
     free(src);

@@ -97,7 +97,7 @@ static void *load_native(clpool *pool, const char *file, const char *options)
         exit(1);
     }
     char *so = NULL, *log = NULL;
-    int status = clpool__native_build(&prog, &so, &log);
+    int status = clpool__native_build(&prog, &so, &log, NULL);
     clpool__sig_free(prog.sigs, prog.nsigs);
     free(prog.source);
     free(log);
