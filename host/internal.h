@@ -91,6 +91,8 @@ struct clpool_kernel {
     void *impl;                    /* the backend's kernel */
     void *window_impl;             /* the backend's kernel for chunks (window_start), made
                                       on first use; NULL until then */
+    int window_whole_only;         /* the backend's note, made with window_impl: this
+                                      kernel runs only in a window over the whole range */
 };
 
 struct clpool_buffer {

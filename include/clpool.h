@@ -362,7 +362,10 @@ typedef struct clpool_range {
  * i belongs to the item whose linear index of get_global_id(d) -
  * get_global_offset(d), dimension 0 fastest, is i. So a kernel over
  * {width, height} that indexes y * width + x uses host arrays of width *
- * height elements.
+ * height elements. The kernel still indexes them by absolute ids: with an
+ * offset, clpool shifts each host array by the offset's linear index
+ * (offset[0] + offset[1] * global[0] + ...), so that x[get_global_id(0)]
+ * in a 1-D range with offset b reads element 0 for the first item.
  *
  * Checked before anything runs, each failure naming the dimension and the
  * value: dims outside 1..3 is CLPOOL_EINVAL; a zero global size in a used
@@ -407,9 +410,11 @@ typedef struct clpool_range {
  * absolute on every backend; on the fork backend every work-item function
  * keeps its whole-range value. On OpenCL, get_global_size, get_num_groups,
  * get_global_offset and get_global_linear_id of the chunked dimension are
- * the chunk's (OpenCL launches each chunk as its own range), and a kernel
- * that calls get_group_id, get_num_groups or get_global_linear_id is not
- * chunked there: it runs whole if its arrays fit one allocation.
+ * the chunk's (OpenCL launches each chunk as its own range), and a program
+ * that uses get_group_id, get_num_groups, get_global_linear_id, __local
+ * memory or barriers anywhere is not chunked there: it runs whole if its
+ * arrays fit one allocation (PoCL runs a __local kernel wrongly when the
+ * chunk's wrapper kernel calls it).
  */
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_map_range(clpool_kernel *k, const clpool_range *range,
                                                      const clpool_arg *args, size_t nargs);

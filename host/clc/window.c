@@ -1,6 +1,7 @@
 /* Generating window wrappers (see window.h). */
 #include "window.h"
 
+#include "clc/scan.h"
 #include "clc/sizes.h"
 
 #include "buf.h"
@@ -48,6 +49,24 @@ static void add_wrapper(clpool__buf *b, const clpool__kernel_sig *sig)
             clpool__buf_fmt(b, "clpool_p%zu", i);
     }
     clpool__buf_str(b, ");\n}\n");
+}
+
+int clpool__window_uses_groups(const char *source)
+{
+    static const char *const words[] = {"get_group_id", "get_num_groups",
+                                        "get_global_linear_id", "__local", "local", "barrier",
+                                        "work_group_barrier", NULL};
+    clpool__scan s;
+    clpool__tok t;
+    clpool__scan_init(&s, source);
+    while (clpool__scan_next(&s, &t)) {
+        if (t.kind != CLPOOL__TOK_IDENT)
+            continue;
+        for (const char *const *w = words; *w != NULL; w++)
+            if (strlen(*w) == t.len && memcmp(source + t.start, *w, t.len) == 0)
+                return 1;
+    }
+    return 0;
 }
 
 /* What follows a kernel: its window wrapper, and the table of its struct

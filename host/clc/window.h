@@ -29,6 +29,15 @@
  * at least one __global or __constant pointer. */
 int clpool__window_wrappable(const clpool__kernel_sig *sig);
 
+/* Nonzero if source asks anything of work-groups: the group functions
+ * (get_group_id, get_num_groups, get_global_linear_id), __local memory or
+ * barriers, outside comments. A launch of part of a range changes what the
+ * first return, and PoCL 3.1 runs a kernel with __local memory wrongly when
+ * another kernel (the wrapper) calls it (a tile of a tiled matmul wrong in
+ * 5-20% of launches, measured): such kernels run in one window over the
+ * whole range, or unchunked. */
+int clpool__window_uses_groups(const char *source);
+
 /* source with the wrapper of every wrappable kernel in sigs (parsed from
  * source) placed after the kernel's body, inside the same preprocessor
  * conditionals, followed by a #line directive so that the compiler's line

@@ -20,22 +20,25 @@ static char *kernel_names(cl_program program)
         return NULL;
     }
     names[size] = '\0';
-    size_t count = 0;
-    for (const char *p = names; *p; p++)
-        count += *p == ';';
-    char *pretty = malloc(strlen(names) + count + 1);
+    char *pretty = malloc(2 * strlen(names) + 1);
     if (pretty == NULL) {
         free(names);
         return NULL;
     }
+    /* The user's kernels only: not clpool's window wrappers and size
+     * tables, nor the runtime's own (PoCL's start with '_'). */
     char *q = pretty;
-    for (const char *p = names; *p; p++) {
-        if (*p == ';') {
+    for (char *save = NULL, *w = strtok_r(names, ";", &save); w != NULL;
+         w = strtok_r(NULL, ";", &save)) {
+        if (strncmp(w, "clpool_", 7) == 0 || w[0] == '_')
+            continue;
+        if (q != pretty) {
             *q++ = ',';
             *q++ = ' ';
-        } else {
-            *q++ = *p;
         }
+        size_t len = strlen(w);
+        memcpy(q, w, len);
+        q += len;
     }
     *q = '\0';
     free(names);

@@ -8,8 +8,8 @@
  * A chunk is its own launch: get_global_size, get_global_offset and
  * get_num_groups of the chunked dimension are the chunk's, and get_group_id
  * counts from the chunk's start. Only the item's index is promised to stay
- * the same under chunking, so a kernel that asks for its group or its
- * linear id is not chunked here (the core maps it whole).
+ * the same under chunking, so a program that asks about work-groups is not
+ * chunked here (clpool__window_uses_groups; the core maps it whole).
  */
 #include "opencl/opencl.h"
 
@@ -43,6 +43,7 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
         return clpool__cl_error(prog->pool, err, "clCreateKernel of the window wrapper of '%s' "
                                 "failed", k->name);
     k->window_impl = kernel;
+    k->window_whole_only = clpool__window_uses_groups(prog->source);
     *out = kernel;
     return CLPOOL_OK;
 }
@@ -50,20 +51,15 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
 int clpool__cl_window_start(clpool_kernel *k, const clpool__nd *nd, size_t begin, size_t count,
                             const clpool_arg *args, const size_t *shift, size_t nargs)
 {
-    /* A chunk smaller than the range changes what the group functions
-     * return; a word test over the whole program, since a helper the kernel
-     * calls may ask. One window over the whole range (a range with an
-     * offset) changes nothing. */
-    static const char *const relative[] = {"get_group_id", "get_num_groups",
-                                           "get_global_linear_id"};
-    if (count != nd->global[nd->dims - 1])
-        for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++)
-            if (strstr(k->prog->source, relative[i]) != NULL)
-                return CLPOOL__ENOWINDOW;
     cl_kernel kernel = NULL;
     int status = window_kernel(k, &kernel);
     if (status != CLPOOL_OK)
         return status;
+    /* A kernel that asks about work-groups runs only in one window over the
+     * whole range (a range with an offset): see clpool__window_uses_groups.
+     * The test is over the whole program, since a helper may ask. */
+    if (k->window_whole_only && count != nd->global[nd->dims - 1])
+        return CLPOOL__ENOWINDOW;
     status = clpool__cl_set_args(k, kernel, args, nargs);
     if (status != CLPOOL_OK)
         return status;
