@@ -343,7 +343,7 @@ static val primary(parser *p)
     const clpool__tok *t = &p->t[p->i];
     const char *s = p->src + t->start;
     if (t->kind == CLPOOL__TOK_NUMBER) {
-        long long v;
+        long long v = 0;
         p->i++;
         if (!integer(s, t->len, &v))
             p->bad = 1;
