@@ -36,8 +36,12 @@ build="$(cd "$build" && pwd)"
 # under valgrind is minutes of signal delivery, and it tests signals, not
 # memory); unit_native (under valgrind a spawn of a missing compiler
 # reports exit status 127 instead of the exec error the test expects).
-# (_opencl, _clang: the parts of a test that ctest runs as tests of their own.)
-regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|workers|workgroups_nonuniform)|faults_(idle|input|timeout)|threads_(maps|async)|opencl_backend_smoke)(_opencl|_clang)?$}"
+# fork_workgroups_nonuniform: under memcheck its workers, each holding a
+# group of fiber stacks, are killed before they reach the barrier they are
+# to fail at; ASan and TSan run it. The parts of a test that ctest runs as
+# tests of their own (<test>_opencl, <test>_clang) are not named: run by
+# hand, as here, a test does every part.
+regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|workers)|faults_(idle|input|timeout)|threads_(maps|async)|opencl_backend_smoke)$}"
 logs="$build/valgrind"
 rm -rf "$logs"
 mkdir -p "$logs"
