@@ -1,9 +1,10 @@
 /*
- * The fork backend's compiler: with CC unset it is clang when one is on
- * PATH, so a float4 kernel builds and runs, and clpool_describe names it.
- * The compiler is part of the cache key, the default one included. Under
- * CC=gcc a vector kernel is refused alone and its neighbour runs.
- * Skipped (77) without clang.
+ * The fork backend's compiler: with CC unset, a program that names vector
+ * types is built with clang when one is on PATH, so a float4 kernel builds
+ * and runs, and any other program with cc (gcc here); clpool_describe
+ * names both. The compiler is part of the cache key, the default ones
+ * included. Under CC=gcc a vector kernel is refused alone and its
+ * neighbour runs. Skipped (77) without clang.
  */
 #include "task.h"
 
@@ -25,6 +26,27 @@ static const char vector_src[] =
     "}\n";
 
 static const char plain_src[] = "__kernel void inc(__global uint *x) { x[get_global_id(0)] += 1u; }\n";
+
+/* Which compiler built a program: 1 for clang, 2 for another. */
+#define WHO_SRC                                                                   \
+    "#ifdef __clang__\n#define WHO 1\n#else\n#define WHO 2\n#endif\n"              \
+    "__kernel void who(__global int *x) { x[get_global_id(0)] = WHO; }\n"
+static const char who_plain_src[] = WHO_SRC;
+static const char who_vector_src[] =
+    WHO_SRC "__kernel void grow(__global float2 *v) { v[get_global_id(0)] *= 2.0f; }\n";
+
+static int who(clpool *pool, const char *src)
+{
+    clpool_program *prog;
+    ASSERT_OK(pool, clpool_program_source(pool, src, NULL, &prog));
+    clpool_kernel *k;
+    ASSERT_OK(pool, clpool_kernel_get(prog, "who", &k));
+    int x[4] = {0};
+    ASSERT_OK(pool, CLPOOL_MAP(k, 4, clpool_out(x, sizeof *x)));
+    ASSERT_EQ(x[0], x[3]);
+    clpool_program_free(prog);
+    return x[0];
+}
 
 static void run_move(clpool *pool, clpool_program *prog)
 {
@@ -57,7 +79,18 @@ static void run_plain(clpool *pool, clpool_program *prog)
         ASSERT_NEAR(x[i], i + 1.5f, 0);
 }
 
-/* Builds plain_src and says whether it came from the cache. */
+/* Builds src (plain_src or who_vector_src) and says whether it came from
+ * the cache. */
+static int from_cache(clpool *pool, const char *src)
+{
+    clpool_program *prog;
+    ASSERT_OK(pool, clpool_program_source(pool, src, NULL, &prog));
+    int hit = prog->from_cache;
+    clpool_program_free(prog);
+    return hit;
+}
+
+/* Builds plain_src, runs it and says whether it came from the cache. */
 static int inc_from_cache(clpool *pool)
 {
     clpool_program *prog;
@@ -84,8 +117,22 @@ int main(void)
     cfg.cache_dir = test_tmpdir("fork_compiler");
     clpool *pool = test_open_cfg(&cfg);
     fprintf(stderr, "%s\n", clpool_describe(pool));
-    ASSERT_STR_CONTAINS(clpool_describe(pool), "kernels built with clang");
+    /* gcc, and cc is a compiler that is not clang (Debian's gcc). */
+    int have_gcc = system("gcc --version >/dev/null 2>&1") == 0 &&
+                   system("cc -dM -E -x c /dev/null >/dev/null 2>&1") == 0 &&
+                   system("cc -dM -E -x c /dev/null | grep -q __clang__") != 0;
+    if (have_gcc) {
+        ASSERT_STR_CONTAINS(clpool_describe(pool), "kernels built with cc (gcc ");
+        ASSERT_STR_CONTAINS(clpool_describe(pool), "those with vector types with clang");
+    } else {
+        ASSERT_STR_CONTAINS(clpool_describe(pool), "kernels built with");
+    }
     ASSERT_STR_CONTAINS(clpool_describe(pool), "lang "); /* the version: "Debian Clang 14.0.6" */
+
+    /* The program decides: clang for vector types, cc for the rest. */
+    ASSERT_EQ(who(pool, who_vector_src), 1);
+    if (have_gcc)
+        ASSERT_EQ(who(pool, who_plain_src), 2);
 
     /* CC unset: clang, vectors and all. */
     clpool_program *prog;
@@ -98,7 +145,6 @@ int main(void)
      * another compiler is another entry, and each is found again. */
     ASSERT_EQ(inc_from_cache(pool), 0);
     ASSERT_EQ(inc_from_cache(pool), 1);
-    int have_gcc = system("gcc --version >/dev/null 2>&1") == 0;
     if (have_gcc) {
         ASSERT_EQ(setenv("CC", "gcc", 1), 0);
         ASSERT_EQ(inc_from_cache(pool), 0);
@@ -120,7 +166,8 @@ int main(void)
         ASSERT_EQ(unsetenv("CC"), 0);
     }
     /* The choice made from PATH is keyed too: another clang found first on
-     * PATH (here clang-15 under the name clang) is another entry. */
+     * PATH (here clang-15 under the name clang) is another entry for a
+     * program with vector types. */
     if (access("/usr/bin/clang-15", X_OK) == 0 && access("/usr/bin/clang-14", X_OK) == 0) {
         char dir[600], link[700], path[8192];
         snprintf(dir, sizeof dir, "%s/bin", cfg.cache_dir);
@@ -133,11 +180,12 @@ int main(void)
         int default_is_15 = strstr(clpool_describe(pool), "Clang 15") != NULL;
         ASSERT_EQ(symlink(default_is_15 ? "/usr/bin/clang-14" : "/usr/bin/clang-15", link), 0);
         snprintf(path, sizeof path, "%s:%s", dir, saved);
+        ASSERT_EQ(from_cache(pool, who_vector_src), 1);
         ASSERT_EQ(setenv("PATH", path, 1), 0);
-        ASSERT_EQ(inc_from_cache(pool), 0);
-        ASSERT_EQ(inc_from_cache(pool), 1);
+        ASSERT_EQ(from_cache(pool, who_vector_src), 0);
+        ASSERT_EQ(from_cache(pool, who_vector_src), 1);
         ASSERT_EQ(setenv("PATH", saved, 1), 0);
-        ASSERT_EQ(inc_from_cache(pool), 1);
+        ASSERT_EQ(from_cache(pool, who_vector_src), 1);
         free(saved);
     }
     clpool_close(pool);

@@ -28,6 +28,22 @@ static long clang_version(const char *name)
     return *end == '\0' && v >= 0 && v < 100000 ? v : -1;
 }
 
+/* Whether name is an executable file in a directory of PATH. */
+static int on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (path == NULL)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path;;) {
+        size_t n = strcspn(p, ":");
+        if (executable(p, n, name))
+            return 1;
+        if (p[n] == '\0')
+            return 0;
+        p += n + 1;
+    }
+}
+
 void clpool__compiler_default(char *name, size_t len)
 {
     const char *path = getenv("PATH");
@@ -36,15 +52,9 @@ void clpool__compiler_default(char *name, size_t len)
     long best = -1;
     char best_name[32] = "";
     /* `clang` anywhere on PATH first: it is the one the system calls clang. */
-    for (const char *p = path;;) {
-        size_t n = strcspn(p, ":");
-        if (executable(p, n, "clang")) {
-            snprintf(name, len, "clang");
-            return;
-        }
-        if (p[n] == '\0')
-            break;
-        p += n + 1;
+    if (on_path("clang")) {
+        snprintf(name, len, "clang");
+        return;
     }
     for (const char *p = path;;) {
         size_t n = strcspn(p, ":");
@@ -72,12 +82,31 @@ void clpool__compiler_default(char *name, size_t len)
     snprintf(name, len, "%s", best >= 0 ? best_name : "cc");
 }
 
-int clpool__compiler_words(clpool *pool, clpool__argv *cc)
+void clpool__compiler_plain(char *name, size_t len)
+{
+    if (on_path("cc"))
+        snprintf(name, len, "cc");
+    else if (on_path("gcc"))
+        snprintf(name, len, "gcc");
+    else
+        clpool__compiler_default(name, len);
+}
+
+int clpool__compiler_from_env(void)
+{
+    const char *env = secure_getenv("CC");
+    return env != NULL && env[strspn(env, " \t\n")] != '\0';
+}
+
+int clpool__compiler_words(clpool *pool, int vectors, clpool__argv *cc)
 {
     char fallback[32];
     const char *env = secure_getenv("CC");
-    if (env == NULL || env[strspn(env, " \t\n")] == '\0') {
-        clpool__compiler_default(fallback, sizeof fallback);
+    if (!clpool__compiler_from_env()) {
+        if (vectors)
+            clpool__compiler_default(fallback, sizeof fallback);
+        else
+            clpool__compiler_plain(fallback, sizeof fallback);
         env = fallback;
     }
     const char *p = env;

@@ -182,29 +182,27 @@ free_argv:
     return status;
 }
 
-/* Asks; returns 1 when the note names a compiler that answered. */
-static int ask_note(clpool *pool, char *buf, size_t len)
+/* Describes the compiler a program with (vectors) or without vector types
+ * gets, as "cc (gcc 12.2.0)"; returns 1 when it answered. */
+static int ask_one(clpool *pool, int vectors, char *buf, size_t len)
 {
     int answered = 0;
     clpool__argv cc = {0};
     clpool__buf macros = {0};
-    /* Asking may fail (no compiler yet): that is for the first build to
-     * report, not for the pool's message. */
-    char *kept = clpool__error_swap(pool, NULL);
-    if (clpool__compiler_words(pool, &cc) != CLPOOL_OK || cc.n == 0) {
+    if (clpool__compiler_words(pool, vectors, &cc) != CLPOOL_OK || cc.n == 0) {
         snprintf(buf, len, "the C compiler");
-        goto restore;
+        goto done;
     }
     if (compiler_identity(pool, &cc, &macros) != CLPOOL_OK || macros.data == NULL) {
         snprintf(buf, len, "%s (which cannot be run now)", cc.v[0]);
-        goto restore;
+        goto done;
     }
     /* __VERSION__ is "Ubuntu Clang 14.0.6" for clang, "12.2.0" for gcc. */
     const char *v = strstr(macros.data, "#define __VERSION__ \"");
     int clang = strstr(macros.data, "#define __clang__ ") != NULL;
     if (v == NULL) {
         snprintf(buf, len, "%s", cc.v[0]);
-        goto restore;
+        goto done;
     }
     v += strlen("#define __VERSION__ \"");
     size_t n = strcspn(v, "\"\n");
@@ -212,10 +210,35 @@ static int ask_note(clpool *pool, char *buf, size_t len)
              !clang && strstr(macros.data, "#define __GNUC__ ") != NULL ? "gcc " : "",
              (int)(n < 80 ? n : 80), v);
     answered = 1;
-restore:
-    free(clpool__error_swap(pool, kept));
+done:
     clpool__buf_free(&macros);
     clpool__argv_free(&cc);
+    return answered;
+}
+
+/* Asks; returns 1 when the note names compilers that answered. With CC
+ * unset and two defaults, both: "cc (gcc 12.2.0), those with vector types
+ * with clang (Debian Clang 14.0.6)". */
+static int ask_note(clpool *pool, char *buf, size_t len)
+{
+    /* Asking may fail (no compiler yet): that is for the first build to
+     * report, not for the pool's message. */
+    char *kept = clpool__error_swap(pool, NULL);
+    char plain[200], vec[200];
+    int answered = ask_one(pool, 0, plain, sizeof plain);
+    if (!clpool__compiler_from_env()) {
+        char a[32], b[32];
+        clpool__compiler_plain(a, sizeof a);
+        clpool__compiler_default(b, sizeof b);
+        if (strcmp(a, b) != 0) {
+            answered &= ask_one(pool, 1, vec, sizeof vec);
+            snprintf(buf, len, "%s, those with vector types with %s", plain, vec);
+            goto restore;
+        }
+    }
+    snprintf(buf, len, "%s", plain);
+restore:
+    free(clpool__error_swap(pool, kept));
     return answered;
 }
 
@@ -223,7 +246,7 @@ restore:
  * opens pools one after another asks the compiler (or reads the cache and
  * /proc/cpuinfo) once. */
 static pthread_mutex_t note_lock = PTHREAD_MUTEX_INITIALIZER;
-static char note_key[4096], note_text[160];
+static char note_key[4096], note_text[CLPOOL__COMPILER_NOTE_MAX];
 
 void clpool__native_compiler_note(clpool *pool, char *buf, size_t len)
 {
@@ -429,7 +452,17 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log,
     clpool__native_facts facts = {0};
     int *fibers = NULL, any_fibers = 0;
 
-    status = clpool__compiler_words(pool, &cc);
+    /* With CC unset the compiler depends on whether the program names
+     * vector types, which the selection tells when they are allowed; the
+     * selection is made again only when they are used and the compiler
+     * found for them turns out not to be clang. */
+    int env_cc = clpool__compiler_from_env();
+    if (!env_cc) {
+        status = clpool__native_select(prog, 1, &facts);
+        if (status != CLPOOL_OK)
+            goto free_all;
+    }
+    status = clpool__compiler_words(pool, env_cc || facts.uses_vectors, &cc);
     if (status != CLPOOL_OK)
         goto free_all;
     char march[80];
@@ -447,9 +480,13 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log,
     int clang = macros.data != NULL && strstr(macros.data, "#define __clang__ ") != NULL;
     /* Without clang, vector types are one more construct that refuses the
      * kernels that use them. */
-    status = clpool__native_select(prog, clang, &facts);
-    if (status != CLPOOL_OK)
-        goto free_all;
+    if (env_cc || (facts.uses_vectors && !clang)) {
+        clpool__native_facts_free(&facts);
+        facts = (clpool__native_facts){0};
+        status = clpool__native_select(prog, clang, &facts);
+        if (status != CLPOOL_OK)
+            goto free_all;
+    }
     int vectors = facts.uses_vectors;
     /* clang vectorises calls to exp, sin, ... through glibc's libmvec when
      * told to (gcc learns it from the prelude's declarations). */

@@ -128,11 +128,13 @@ void clpool__refusals_free(clpool__refusals *r);
 int clpool__native_build(clpool_program *prog, char **so_path, char **log,
                          clpool__refusals *refused);
 
-/* The compiler a build started now would use, for clpool_describe: its
- * command and version, "clang (Ubuntu Clang 14.0.6)" or "cc (gcc 12.2.0)",
- * into buf. Asks the compiler (or the cache of its identity) once per
+/* The compilers a build started now would use, for clpool_describe: each
+ * command and version, "clang (Ubuntu Clang 14.0.6)" or "cc (gcc 12.2.0),
+ * those with vector types with clang (Debian Clang 14.0.6)" (CC unset),
+ * into buf (CLPOOL__COMPILER_NOTE_MAX bytes hold any note). Asks the compiler (or the cache of its identity) once per
  * process for each CC and PATH; never fails and leaves the pool's message
  * as it was. */
+#define CLPOOL__COMPILER_NOTE_MAX 320
 void clpool__native_compiler_note(clpool *pool, char *buf, size_t len);
 
 #endif /* CLPOOL_CLC_NATIVE_H */

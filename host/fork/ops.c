@@ -93,7 +93,7 @@ static int fork_open(clpool *pool, char *desc, size_t desclen)
     /* The parent's copies and the workers' kernels share the CPU's memory:
      * overlapping them does not pay (see host/chunk.c). */
     pool->chunk_overlap = 0;
-    char compiler[160];
+    char compiler[CLPOOL__COMPILER_NOTE_MAX];
     clpool__native_compiler_note(pool, compiler, sizeof compiler);
     snprintf(desc, desclen, "fork: %u worker process%s, kernels built with %s", fp->nworkers,
              fp->nworkers == 1 ? "" : "es", compiler);
