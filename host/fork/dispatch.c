@@ -194,6 +194,8 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
         return f->status;
     uint64_t start = clpool__fork_now_ns();
     const int crowded = !every_worker && fp->nlive >= fp->ncpus;
+    if (crowded)
+        atomic_store_explicit(&ctl->parent_cpu, sched_getcpu(), memory_order_relaxed);
     int woken = 0;
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen) {
