@@ -127,6 +127,8 @@ void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_
     job->nworkers = fp->nlive;
     /* The copies are over: idle workers may spin again (copy.c). */
     atomic_store_explicit(&ctl->nap, 0, memory_order_relaxed);
+    /* The parent runs: a late-set parent_waking (fork.h) is over too. */
+    atomic_store_explicit(&ctl->parent_waking, 0, memory_order_relaxed);
     atomic_store_explicit(&job->next, 0, memory_order_relaxed);
     atomic_store_explicit(&job->done, 0, memory_order_relaxed);
     /* Release: a worker that sees gen sees the job's contents. */
@@ -236,6 +238,7 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
             clpool__fork_futex_wait(&ctl->done_gen, seen, slice);
         }
         atomic_store_explicit(&ctl->parent_sleeping, 0, memory_order_relaxed);
+        atomic_store_explicit(&ctl->parent_waking, 0, memory_order_relaxed);
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen) {
             return CLPOOL_OK;
         }

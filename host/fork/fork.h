@@ -161,6 +161,9 @@ struct clpool__fork_ctl {
     /* The last finished job (the parent's futex word). */
     alignas(FORK_LINE) _Atomic uint32_t done_gen;
     _Atomic uint32_t parent_sleeping;
+    /* Set by the worker that wakes the sleeping parent, cleared by the
+     * parent once it runs: until then spinning workers yield their CPUs. */
+    _Atomic uint32_t parent_waking;
     /* The CPU the parent was on when it began to spin for the newest job
      * (-1: unknown): a worker that finishes it on the same CPU has taken
      * the parent's place and yields (worker_main.c, finish()). */
