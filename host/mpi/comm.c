@@ -46,13 +46,19 @@ double cmpi__now(void)
 }
 
 /* A wait that found nothing to do sleeps, a little longer each time (20 us
- * up to 160 us), so that waiting ranks leave the cores to the workers (a
- * rank spinning in MPI_Test measured a 32 ms round trip over TCP on an
- * oversubscribed 2-core machine, against 0.4 ms sleeping 20 us) while a
- * message still waits at most ~160 us for its answer. */
+ * doubling up to 1.28 ms), so that waiting ranks leave the cores to the
+ * workers: a rank spinning in MPI_Test measured a 32 ms round trip over TCP
+ * on an oversubscribed 2-core machine, against 0.4 ms sleeping 20 us. The
+ * cap is long because each wake-up costs the worker it interrupts more
+ * than its own few microseconds: with a 160 us cap, a 2048x2048 Mandelbrot
+ * on one rank ran 17% slower while a second rank waited in the call on the
+ * same 2 cores (1.04 s against 1.20 s), and 2 ranks reached an efficiency
+ * of 0.83; with 1.28 ms, 1.06 s and 0.89-0.95 (clpool-mpi-bench, 5 runs).
+ * A message then waits at most ~1.3 ms for its answer once a wait has
+ * found nothing for ~2.5 ms; any progress starts the wait short again. */
 void cmpi__backoff(int *idle)
 {
-    int shift = *idle < 3 ? *idle : 3;
+    int shift = *idle < CMPI__BACKOFF_STEPS ? *idle : CMPI__BACKOFF_STEPS;
     struct timespec ts = {0, 20000L << shift};
     nanosleep(&ts, NULL);
     (*idle)++;

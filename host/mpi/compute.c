@@ -2,7 +2,9 @@
  * to answer and move messages while a chunk runs. It makes no MPI call. */
 #include "mpi_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 static void run_chunk(cmpi__compute *cp, cmpi__chunk *ch)
@@ -46,6 +48,7 @@ static void *compute_main(void *arg)
         else
             cp->done = ch;
         cp->done_tail = ch;
+        pthread_cond_signal(&cp->done_cv);
     }
     pthread_mutex_unlock(&cp->mu);
     return NULL;
@@ -62,7 +65,20 @@ int cmpi__compute_start(cmpi__compute *cp, clpool_kernel *k, size_t nargs)
         pthread_mutex_destroy(&cp->mu);
         return CLPOOL_ENOMEM;
     }
+    /* done_cv's timed waits are on CLOCK_MONOTONIC, like cmpi__now. */
+    pthread_condattr_t attr;
+    int made = pthread_condattr_init(&attr) == 0;
+    int ok = made && pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&cp->done_cv, &attr) == 0;
+    if (made)
+        pthread_condattr_destroy(&attr);
+    if (!ok) {
+        pthread_cond_destroy(&cp->cv);
+        pthread_mutex_destroy(&cp->mu);
+        return CLPOOL_ENOMEM;
+    }
     if (pthread_create(&cp->thread, NULL, compute_main, cp) != 0) {
+        pthread_cond_destroy(&cp->done_cv);
         pthread_cond_destroy(&cp->cv);
         pthread_mutex_destroy(&cp->mu);
         return CLPOOL_ENOMEM;
@@ -99,6 +115,28 @@ cmpi__chunk *cmpi__compute_take(cmpi__compute *cp)
     return ch;
 }
 
+void cmpi__compute_wait(cmpi__compute *cp, int *idle)
+{
+    if (!cp->started) {
+        cmpi__backoff(idle);
+        return;
+    }
+    int shift = *idle < CMPI__BACKOFF_STEPS ? *idle : CMPI__BACKOFF_STEPS;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += 20000L << shift;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&cp->mu);
+    int rc = 0;
+    while (cp->done == NULL && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&cp->done_cv, &cp->mu, &until);
+    pthread_mutex_unlock(&cp->mu);
+    (*idle)++;
+}
+
 /* Stops the thread after the chunk it is running (waiting for it: the
  * pool's own timeout_ms bounds it) and returns every chunk not yet taken,
  * run or not, as one list linked by qnext. */
@@ -118,6 +156,7 @@ cmpi__chunk *cmpi__compute_stop(cmpi__compute *cp)
     else
         list = cp->todo;
     cp->todo = cp->todo_tail = cp->done = cp->done_tail = NULL;
+    pthread_cond_destroy(&cp->done_cv);
     pthread_cond_destroy(&cp->cv);
     pthread_mutex_destroy(&cp->mu);
     return list;

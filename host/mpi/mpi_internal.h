@@ -91,6 +91,7 @@ typedef struct cmpi__compute {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_cond_t done_cv; /* signalled when a chunk is put on done */
     clpool_kernel *k;
     size_t nargs;
     cmpi__chunk *todo, *todo_tail; /* pushed by the call's thread */
@@ -128,6 +129,8 @@ typedef struct cmpi__call {
 int cmpi__comm_get(MPI_Comm user, MPI_Comm *dup, unsigned *epoch, char *msg, size_t len);
 int cmpi__tag(const cmpi__call *c, int type);
 double cmpi__now(void);
+/* 20 us << min(*idle, CMPI__BACKOFF_STEPS): see comm.c. */
+#define CMPI__BACKOFF_STEPS 6
 void cmpi__backoff(int *idle);
 int cmpi__mpi_fail(cmpi__call *c, int rc, const char *what);
 void cmpi__fail(cmpi__call *c, int status, int rank, const char *fmt, ...)
@@ -149,6 +152,8 @@ int cmpi__wait_all(cmpi__call *c, MPI_Request *reqs, int n, double deadline);
 int cmpi__compute_start(cmpi__compute *cp, clpool_kernel *k, size_t nargs);
 void cmpi__compute_push(cmpi__compute *cp, cmpi__chunk *ch);
 cmpi__chunk *cmpi__compute_take(cmpi__compute *cp);
+/* cmpi__backoff for the call's thread, cut short when a chunk is done. */
+void cmpi__compute_wait(cmpi__compute *cp, int *idle);
 cmpi__chunk *cmpi__compute_stop(cmpi__compute *cp);
 
 /* plan.c */

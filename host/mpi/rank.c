@@ -241,7 +241,7 @@ static void chunks_run(cmpi__call *c)
         if (progress)
             idle = 0;
         else
-            cmpi__backoff(&idle);
+            cmpi__compute_wait(&s.cp, &idle);
     }
     if (!final) {
         int st = cmpi__wait_all(c, &freq, 1, c->deadline);

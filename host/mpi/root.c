@@ -335,7 +335,7 @@ static void hand_out(root_state *s)
         if (progress)
             idle = 0;
         else
-            cmpi__backoff(&idle);
+            cmpi__compute_wait(&s->cp, &idle);
     }
     /* Root's own running chunk, if any, is stopped after FINAL has gone
      * (root_run), so that the others hear the outcome while it finishes. */
