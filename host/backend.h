@@ -110,14 +110,28 @@ struct clpool__backend_ops {
 
     /* clpool_host_alloc's memory: host_alloc returns bytes (> 0) of memory
      * in this process that the backend's maps can use in place, and
-     * host_free returns it. host_view fills view (pool and size set) so
-     * that a map given clpool_buf(view) sees the kernel pointer host -
-     * shift, for [host, host+bytes) inside such memory. NULL: ordinary
-     * memory, copied as any host array. */
+     * host_free returns it (the core calls it once no async map it knows
+     * of uses the block; memory a kernel that timed out may still use is
+     * the backend's to keep until that kernel ends). NULL: ordinary memory,
+     * copied as any host array.
+     *
+     * host_view fills view (pool and size set) so that a map given
+     * clpool_buf(view) sees the kernel pointer host - shift, for [host,
+     * host+bytes) inside such memory. Any other answer than CLPOOL_OK means
+     * "not in place", records no message, and leaves nothing to release:
+     * the core then copies that array as if it lay outside the blocks.
+     *
+     * host_unview, called once for every view made, after the map that
+     * used it (or after its failure), releases it. With written nonzero
+     * the map succeeded and its kernel may have written the view: the
+     * results must be in host memory when it returns, and a failure to
+     * put them there is the map's status. NULL: views hold nothing and
+     * results are in host memory when the map returns. */
     int (*host_alloc)(clpool *pool, size_t bytes, void **out);
     void (*host_free)(clpool *pool, void *p, size_t bytes);
     int (*host_view)(clpool *pool, const void *host, size_t bytes, size_t shift,
                      clpool_buffer *view);
+    int (*host_unview)(clpool_buffer *view, int written);
 
     /* Blocking copies, as buffer_write and buffer_read, that the core makes
      * between window_start and window_wait to fill the next chunk's windows

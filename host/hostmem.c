@@ -2,8 +2,10 @@
  * clpool_host_alloc: host memory that a backend's maps use in place. The
  * pool keeps a list of its blocks; a host array (elementwise or whole) that
  * lies inside one is passed to the backend as a view of that memory
- * (host_view), with no staging copy and no chunk windows. A backend without
- * the slots gets ordinary memory, which maps copy like any host array.
+ * (host_view, released by host_unview after the map), with no staging copy
+ * and no chunk windows; an array the backend declines to view is copied as
+ * usual. A backend without the slots gets ordinary memory, which maps copy
+ * like any host array.
  *
  * An async map that will use a block holds it from its submission to the
  * end of its run; freeing a held block is deferred until the last such map
@@ -115,6 +117,12 @@ int clpool__hostmem_view(clpool *pool, const void *host, size_t bytes, size_t sh
     view->pool = pool;
     view->size = bytes;
     return pool->ops->host_view(pool, host, bytes, shift, view) == CLPOOL_OK;
+}
+
+int clpool__hostmem_unview(clpool_buffer *view, int written)
+{
+    const struct clpool__backend_ops *ops = view->pool->ops;
+    return ops->host_unview != NULL ? ops->host_unview(view, written) : CLPOOL_OK;
 }
 
 /* Adds delta to the holds of every block an argument lies in; a block

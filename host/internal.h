@@ -178,11 +178,15 @@ int clpool__map_locked(clpool_kernel *k, const clpool__nd *nd, const clpool_arg 
 
 /* clpool_host_alloc's blocks (hostmem.c). view: if [host, host+bytes) lies
  * in a live block and the backend can pass it in place, fills *view (a
- * buffer owned by the caller, freed by nothing) so that the kernel's
- * pointer is host - shift, and returns 1; else 0. hold/release bracket an
- * async map that may use blocks, so that freeing one waits for it. */
+ * buffer owned by the caller, not on the pool's list) so that the kernel's
+ * pointer is host - shift, and returns 1; else 0, with no message. unview
+ * releases a view after the map that used it; written (the map succeeded
+ * and may have written it) first makes the results visible in host memory,
+ * and its failure is returned. hold/release bracket an async map that may
+ * use blocks, so that freeing one waits for it. */
 int clpool__hostmem_view(clpool *pool, const void *host, size_t bytes, size_t shift,
                          clpool_buffer *view);
+int clpool__hostmem_unview(clpool_buffer *view, int written);
 void clpool__hostmem_hold(clpool *pool, const clpool_arg *args, size_t nargs, size_t items);
 void clpool__hostmem_release(clpool *pool, const clpool_arg *args, size_t nargs, size_t items);
 void clpool__hostmem_close(clpool *pool);

@@ -164,8 +164,9 @@ static int map_elementwise(clpool_kernel *k, const clpool__nd *nd, const clpool_
 }
 
 /* Host arrays inside clpool_host_alloc'd memory become views of it:
- * args[i] is replaced in out[] by clpool_buf(&views[i]). Returns whether
- * any host array is left to copy. */
+ * args[i] is replaced in out[] by clpool_buf(&views[i]), released by
+ * release_views once the map has run. Returns whether any host array is
+ * left to copy. */
 static int use_in_place(clpool *pool, const clpool__nd *nd, clpool_arg *out, size_t nargs,
                         clpool_buffer *views)
 {
@@ -184,6 +185,24 @@ static int use_in_place(clpool *pool, const clpool__nd *nd, clpool_arg *out, siz
             left = 1;
     }
     return left;
+}
+
+/* Releases the views use_in_place made (whole[i] is clpool_buf(&views[i]))
+ * after the map whose status is given; after one that succeeded, outputs
+ * are made visible in host memory first. Returns the map's status, or the
+ * first failure to make an output visible. */
+static int release_views(const clpool_arg *args, const clpool_arg *whole, clpool_buffer *views,
+                         size_t nargs, int status)
+{
+    int ran = status == CLPOOL_OK;
+    for (size_t i = 0; i < nargs; i++) {
+        if (whole[i].kind != CLPOOL_ARG_BUFFER || whole[i].buf != &views[i])
+            continue;
+        int rc = clpool__hostmem_unview(&views[i], ran && is_output(&args[i]));
+        if (status == CLPOOL_OK)
+            status = rc;
+    }
+    return status;
 }
 
 int clpool__map_locked(clpool_kernel *k, const clpool__nd *range, const clpool_arg *args,
@@ -226,7 +245,7 @@ int clpool__map_locked(clpool_kernel *k, const clpool__nd *range, const clpool_a
     memset(temps, 0, 2 * nargs * sizeof *temps);
     if (!use_in_place(pool, &nd, whole, nargs, views)) {
         status = pool->ops->map(k, &nd, whole, nargs);
-        goto free_arrays;
+        goto unview;
     }
 
     /* From here on, args[i] for the arrays left is whole[i] too. */
@@ -239,6 +258,8 @@ int clpool__map_locked(clpool_kernel *k, const clpool__nd *range, const clpool_a
     for (size_t i = 0; i < 2 * nargs; i++)
         if (temps[i] != NULL)
             clpool__buffer_destroy(temps[i]);
+unview:
+    status = release_views(args, whole, views, nargs, status);
 free_arrays:
     if (whole != stack_whole)
         free(whole);
