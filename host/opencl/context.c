@@ -131,6 +131,17 @@ int clpool__cl_open(clpool *pool, char *desc, size_t desclen)
         goto free_cl;
     }
 
+    cl_uint align_bits = 0;
+    err = clGetDeviceInfo(cl->device, CL_DEVICE_MEM_BASE_ADDR_ALIGN, sizeof align_bits,
+                          &align_bits, NULL);
+    if (err != CL_SUCCESS) {
+        status = clpool__cl_error(pool, err, "querying CL_DEVICE_MEM_BASE_ADDR_ALIGN of %s failed",
+                                  cl->device_name);
+        goto free_cl;
+    }
+    cl->base_align = align_bits >= 8 ? align_bits / 8 : 1;
+    cl->host_align = clpool__cl_host_align(cl->base_align);
+
     const cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
                                            (cl_context_properties)cl->platform, 0};
     cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &err);
@@ -155,7 +166,11 @@ int clpool__cl_open(clpool *pool, char *desc, size_t desclen)
     if (clGetDeviceInfo(cl->device, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified,
                         NULL) != CL_SUCCESS)
         unified = CL_FALSE;
-    pool->chunk_overlap = !unified && (d->type & CL_DEVICE_TYPE_CPU) == 0;
+    int own_memory = !unified && (d->type & CL_DEVICE_TYPE_CPU) == 0;
+    pool->chunk_overlap = own_memory;
+    /* Such a device gets pinned memory from clpool_host_alloc; the others
+     * use ordinary memory in place (hostmem.c). */
+    cl->host_pinned = own_memory;
 
     pool->impl = cl;
     pool->max_alloc = max_alloc > SIZE_MAX ? SIZE_MAX : (size_t)max_alloc;
@@ -182,6 +197,7 @@ void clpool__cl_close(clpool *pool)
     /* No clFinish: after a map that timed out the kernel may still run, and
      * close must not wait for it without bound. Releasing the queue flushes
      * it; the runtime frees the queue and context once their commands end. */
+    clpool__cl_hostmem_close(cl); /* before the queue: a pinned block unmaps on it */
     if (cl->busy.ev != NULL)
         (void)clReleaseEvent(cl->busy.ev);
     if (cl->xfer != NULL)

@@ -48,6 +48,14 @@ struct clpool__cl_pool {
         char kernel[128];
         unsigned timeout_ms;
     } busy;
+    /* clpool_host_alloc (hostmem.c): the alignment a view's start needs
+     * (CL_DEVICE_MEM_BASE_ADDR_ALIGN, in bytes), the blocks' alignment
+     * (that and a page), whether blocks are pinned memory (a device with
+     * memory of its own), and the blocks. */
+    size_t base_align;
+    size_t host_align;
+    int host_pinned;
+    struct clpool__cl_block *blocks;
     /* What identifies the compiler that builds programs, for cache keys
      * and for describe strings. */
     char *platform_name;
@@ -182,6 +190,21 @@ int clpool__cl_finish(clpool *pool);
 /* Fills the struct parameter sizes of prog's kernels (built) from the
  * device (clc/sizes.h). */
 int clpool__cl_read_sizes(clpool_program *prog);
+
+/* --------------------------------------------------------------- hostmem.c */
+
+/* The blocks' alignment for a device whose CL_DEVICE_MEM_BASE_ADDR_ALIGN
+ * is base_align bytes: a page, or more where the device wants more. */
+size_t clpool__cl_host_align(size_t base_align);
+/* The host_alloc, host_free, host_view and host_unview slots. */
+int clpool__cl_host_alloc(clpool *pool, size_t bytes, void **out);
+void clpool__cl_host_free(clpool *pool, void *p, size_t bytes);
+int clpool__cl_host_view(clpool *pool, const void *host, size_t bytes, size_t shift,
+                         clpool_buffer *view);
+int clpool__cl_host_unview(clpool_buffer *view, int written);
+/* For close, before the queue goes: frees the blocks whose free waited for
+ * a kernel that timed out, if it has ended. */
+void clpool__cl_hostmem_close(struct clpool__cl_pool *cl);
 
 /* ---------------------------------------------------------------- window.c */
 

@@ -25,4 +25,9 @@ const struct clpool__backend_ops clpool__opencl_ops = {
     .window_wait = clpool__cl_window_wait,
     .xfer_write = clpool__cl_xfer_write,
     .xfer_read = clpool__cl_xfer_read,
+    /* In place on a CPU device, pinned memory on a GPU (hostmem.c). */
+    .host_alloc = clpool__cl_host_alloc,
+    .host_free = clpool__cl_host_free,
+    .host_view = clpool__cl_host_view,
+    .host_unview = clpool__cl_host_unview,
 };
