@@ -116,7 +116,10 @@ int clpool__hostmem_view(clpool *pool, const void *host, size_t bytes, size_t sh
     memset(view, 0, sizeof *view);
     view->pool = pool;
     view->size = bytes;
-    return pool->ops->host_view(pool, host, bytes, shift, view) == CLPOOL_OK;
+    if (pool->ops->host_view(pool, host, bytes, shift, view) != CLPOOL_OK)
+        return 0;
+    pool->hostmem_views++;
+    return 1;
 }
 
 int clpool__hostmem_unview(clpool_buffer *view, int written)

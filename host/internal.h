@@ -45,6 +45,8 @@ struct clpool {
     struct clpool__async *async;     /* clpool_map_async's queue and thread (async.c);
                                         NULL until the first async map */
     struct clpool__hostmem *hostmem; /* clpool_host_alloc's blocks (hostmem.c) */
+    unsigned long hostmem_views;     /* host arrays passed in place so far (hostmem.c),
+                                        which tests read to tell them from copies */
 };
 
 struct clpool_program {
