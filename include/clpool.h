@@ -276,7 +276,7 @@ CLPOOL_EXTERN clpool_arg clpool_local(size_t bytes);
  * bytes than the device can hold in one allocation is CLPOOL_EOVERFLOW with
  * the limit in the message. Atomics on a whole array work across the fork
  * backend's workers (the array lives in memory they share). Arrays inside
- * clpool_host_alloc'd memory are used in place on the fork backend.
+ * clpool_host_alloc'd memory are used in place (see there).
  */
 CLPOOL_EXTERN clpool_arg clpool_array_in(const void *host, size_t bytes);
 CLPOOL_EXTERN clpool_arg clpool_array_out(void *host, size_t bytes);
@@ -284,12 +284,20 @@ CLPOOL_EXTERN clpool_arg clpool_array_inout(void *host, size_t bytes);
 
 /*
  * Host memory that every backend reads and writes without a copy where it
- * can: on the fork backend, the workers' shared arena (host arrays that lie
- * inside it are passed in place, with no staging copy and no chunks).
- * *out is page aligned; its contents start undefined. clpool_host_free
- * takes the pointer clpool_host_alloc gave (NULL is allowed); memory still
- * allocated when the pool closes is freed by clpool_close. Do not free
- * memory that an async map in flight still uses.
+ * can. Host arrays (elementwise or whole) that lie inside it are passed in
+ * place, with no staging copy and no chunks: on the fork backend it is the
+ * workers' shared arena, and every array inside it is used in place; on
+ * OpenCL it is memory that a CPU device uses in place (CL_MEM_USE_HOST_PTR)
+ * or, on a device with memory of its own, pinned memory that the device
+ * reaches by DMA (CL_MEM_ALLOC_HOST_PTR, mapped). OpenCL copies an array as
+ * usual in a range with an offset, and where it does not start on a
+ * multiple of the device's CL_DEVICE_MEM_BASE_ADDR_ALIGN (128 bytes on
+ * PoCL). *out is page aligned; its contents start undefined.
+ * clpool_host_free takes the pointer clpool_host_alloc gave (NULL is
+ * allowed) and returns at once: memory that an async map still uses is
+ * freed once that map has run (on OpenCL, memory that a kernel past its
+ * time limit may still write, once that kernel has ended). Memory still
+ * allocated when the pool closes is freed by clpool_close.
  */
 CLPOOL_EXTERN CLPOOL_NODISCARD int clpool_host_alloc(clpool *pool, size_t bytes, void **out);
 CLPOOL_EXTERN void clpool_host_free(clpool *pool, void *p);
