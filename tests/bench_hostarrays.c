@@ -1,9 +1,11 @@
 /*
  * clpool-bench --host-arrays: every workload with elementwise arrays gets an
- * explicit-copy row and a host-arrays row per backend, both verified, and
- * the host-arrays row carries vs_explicit. A small chunk limit makes the
- * host-array maps run in chunks, so verification covers the chunked path.
- * argv[1] is the clpool-bench binary.
+ * explicit-copy row, a host-arrays row and a host-alloc row (its arrays from
+ * clpool_host_alloc) per backend, all verified, and the host-arrays and
+ * host-alloc rows carry vs_explicit. A small chunk limit makes the host-array
+ * maps run in chunks (host-alloc's too on OpenCL, where that memory is
+ * ordinary), so verification covers the chunked path; on the fork backend
+ * host-alloc's arrays are used in place. argv[1] is the clpool-bench binary.
  */
 #include "bench_run.h"
 #include "task.h"
@@ -32,18 +34,25 @@ int main(int argc, char **argv)
         return TEST_SKIP; /* no backend here */
     ASSERT_EQ(o.status, 0);
 
-    size_t host = 0, explicit_copy = 0;
+    size_t host = 0, explicit_copy = 0, alloc = 0, fork_rows = 0, fork_alloc = 0;
     for (const char *row = strstr(o.out, "{\"workload\":"); row != NULL;) {
         const char *next = strstr(row + 1, "{\"workload\":");
         const char *end = next != NULL ? next : row + strlen(row);
         const char *mode = field(row, end, "mode");
+        const char *backend = field(row, end, "backend");
         const char *verified = field(row, end, "verified");
         const char *ratio = field(row, end, "vs_explicit");
-        ASSERT(mode != NULL && verified != NULL && ratio != NULL);
+        ASSERT(mode != NULL && backend != NULL && verified != NULL && ratio != NULL);
         ASSERT(strncmp(verified, "true", 4) == 0);
+        int fork = strncmp(backend, "\"fork\"", 6) == 0;
+        fork_rows += fork;
         if (strncmp(mode, "\"host-arrays\"", 13) == 0) {
             host++;
             /* A positive number, not null. */
+            ASSERT(strtod(ratio, NULL) > 0.0);
+        } else if (strncmp(mode, "\"host-alloc\"", 12) == 0) {
+            alloc++;
+            fork_alloc += fork;
             ASSERT(strtod(ratio, NULL) > 0.0);
         } else {
             ASSERT(strncmp(mode, "\"explicit-copy\"", 15) == 0);
@@ -54,6 +63,10 @@ int main(int argc, char **argv)
     }
     ASSERT_GE(host, 1);
     ASSERT_EQ(host, explicit_copy);
+    ASSERT_EQ(alloc, explicit_copy);
+    /* Where the fork backend ran, host-alloc took its in-place path. */
+    if (fork_rows > 0)
+        ASSERT_GE(fork_alloc, 1);
     bench_output_free(&o);
     return 0;
 }

@@ -1,7 +1,7 @@
 /* Measures one workload on one pool, in one mode (buffers: the timed part
- * is clpool_map alone) or two (--host-arrays: explicit-copy and host-arrays,
- * see transfer.h). The build and the launch latency are measured once and
- * shared by the rows. */
+ * is clpool_map alone) or three (--host-arrays: explicit-copy, host-arrays
+ * and host-alloc, see transfer.h). The build and the launch latency are
+ * measured once and shared by the rows. */
 #include "measure.h"
 
 #include "runs.h"
@@ -107,17 +107,17 @@ static void measure_mode(clpool *pool, clpool_kernel *k, const bench_workload *w
                          const bench_data *d, clpool_buffer *const *bufs, const bench_options *o,
                          const char *label, bench_row *row)
 {
-    bench_mode mode = strcmp(row->mode, bench_mode_name(BENCH_MODE_HOST)) == 0 ? BENCH_MODE_HOST
-                      : strcmp(row->mode, bench_mode_name(BENCH_MODE_EXPLICIT)) == 0
-                          ? BENCH_MODE_EXPLICIT
-                          : BENCH_MODE_BUFFERS;
+    bench_mode mode = bench_mode_of(row->mode);
     bench_io io;
     mode_step m = {.pool = pool, .k = k, .io = &io};
     const bench_step step = {.restore = mode_restore, .run = mode_run, .errmsg = mode_errmsg,
                              .ctx = &m};
-    int rc = bench_io_init(&io, mode, w, d, bufs);
+    int rc = bench_io_init(&io, mode, pool, w, d, bufs);
     if (rc != CLPOOL_OK) {
-        bench_row_fail(row, "host arrays", rc, "no memory for them");
+        if (mode == BENCH_MODE_HOST_ALLOC)
+            bench_row_fail(row, "clpool_host_alloc", rc, clpool_errmsg(pool));
+        else
+            bench_row_fail(row, "host arrays", rc, "no memory for them");
         goto free_io;
     }
     bench_timed_runs(&step, o, label, w->name, row);
@@ -135,11 +135,13 @@ size_t bench_measure_rows(const bench_options *o, const bench_data *d, bench_row
         bench_copy(rows[0].mode, sizeof rows[0].mode, bench_mode_name(BENCH_MODE_BUFFERS));
         return 1;
     }
-    /* The reference first, so that the host-arrays row can be compared
-     * with it as soon as it is measured. */
-    bench_copy(rows[0].mode, sizeof rows[0].mode, bench_mode_name(BENCH_MODE_EXPLICIT));
-    bench_copy(rows[1].mode, sizeof rows[1].mode, bench_mode_name(BENCH_MODE_HOST));
-    return 2;
+    /* The reference first, so that the others can be compared with it as
+     * soon as they are measured. */
+    static const bench_mode modes[BENCH_MAX_MODES] = {BENCH_MODE_EXPLICIT, BENCH_MODE_HOST,
+                                                      BENCH_MODE_HOST_ALLOC};
+    for (size_t m = 0; m < BENCH_MAX_MODES; m++)
+        bench_copy(rows[m].mode, sizeof rows[m].mode, bench_mode_name(modes[m]));
+    return BENCH_MAX_MODES;
 }
 
 void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload *w,
@@ -193,8 +195,9 @@ void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload 
         measure_mode(pool, k, w, d, bufs, o, label, &rows[m]);
         ran |= !isnan(rows[m].seconds);
     }
-    if (nrows == 2 && !isnan(rows[0].seconds))
-        rows[1].vs_explicit = rows[0].seconds / rows[1].seconds;
+    /* Row 0 is explicit-copy when there are more. */
+    for (size_t m = 1; m < nrows && !isnan(rows[0].seconds); m++)
+        rows[m].vs_explicit = rows[0].seconds / rows[m].seconds;
     if (o->host_arrays && nrows == 1)
         bench_copy(common.error, sizeof common.error,
                    "no elementwise array: measured with buffers only");

@@ -9,12 +9,12 @@
 
 #include <clpool.h>
 
-#define BENCH_MAX_MODES 2
+#define BENCH_MAX_MODES 3
 
 /* Sets the mode of each row that w (set up in d) gets under o, in order, and
  * returns their count (at most BENCH_MAX_MODES): one buffers row, or with
- * --host-arrays an explicit-copy row and a host-arrays row (a workload
- * without elementwise arrays keeps its one buffers row). */
+ * --host-arrays an explicit-copy row, a host-arrays row and a host-alloc row
+ * (a workload without elementwise arrays keeps its one buffers row). */
 size_t bench_measure_rows(const bench_options *o, const bench_data *d, bench_row *rows);
 
 /* Runs w on pool in the modes of rows[0..nrows) (from bench_measure_rows)

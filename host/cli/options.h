@@ -33,7 +33,7 @@ typedef struct bench_options {
     int warmup;               /* untimed runs before them */
     int workers;              /* fork workers of the non-baseline row; 0: online CPUs */
     int list;
-    int host_arrays;          /* --host-arrays: explicit-copy and host-arrays rows */
+    int host_arrays;          /* --host-arrays: explicit-copy, host-arrays, host-alloc rows */
     bench_format format;
     const char *svg_path;     /* --svg FILE; NULL: no chart */
     const char *kernels_dir;
