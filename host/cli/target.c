@@ -34,7 +34,8 @@ size_t bench_targets(const bench_options *o, bench_target *out)
      * why it is missing. */
     if ((o->backends == BENCH_BACKENDS_ALL && bench_openmp_available()) ||
         o->backends == BENCH_BACKENDS_OPENMP)
-        out[n++] = (bench_target){.backend = "openmp", .workers = workers, .openmp = 1};
+        out[n++] = (bench_target){.backend = "openmp", .workers = workers > 0 ? workers : 1,
+                                  .openmp = 1};
     if (o->backends == BENCH_BACKENDS_ALL || o->backends == BENCH_BACKENDS_OPENCL)
         out[n++] = (bench_target){.backend = "opencl", .kind = CLPOOL_OPENCL};
     if (o->backends == BENCH_BACKENDS_AUTO)
