@@ -26,7 +26,8 @@ int main(int argc, char **argv)
     static const char *const documented[] = {
         "--backend", "--device", "--workload", "--size", "--repeat", "--warmup", "--workers",
         "--list", "--json", "--csv", "--markdown", "--svg FILE", "--version", "-h, --help",
-        "--host-arrays", "--size=0.5", "Examples:", "spread", "min", "max", "CLPOOL_BACKEND",
+        "--host-arrays", "host-alloc", "explicit-copy", "openmp", "OpenMP rows", "OMP_*",
+        "--size=0.5", "Examples:", "spread", "min", "max", "CLPOOL_BACKEND",
         "CLPOOL_DEVICE", "CLPOOL_WORKERS", "CLPOOL_CACHE_DIR", "CLPOOL_TIMEOUT_MS",
         "CLPOOL_KERNELS_DIR", "Kernels: the .cl files are read from", "Exit status",
         "0  every row", "1  a row", "2  usage", "3  no backend"};
@@ -55,12 +56,19 @@ int main(int argc, char **argv)
                   "--list", NULL};
     char *sp[] = {bench, "--workload", "saxpy", "--size", "0.5", "--warmup", "0", "--list",
                   NULL};
+    char *omp[] = {bench, "--backend=openmp", "--list", NULL};
     o = bench_run(bench, eq, NULL);
     bench_output_show("--opt=value", &o);
     ASSERT_EQ(o.status, 0);
     bench_output_free(&o);
     o = bench_run(bench, sp, NULL);
     ASSERT_EQ(o.status, 0);
+    bench_output_free(&o);
+    /* A backend with or without OpenMP in the build: --list says which. */
+    o = bench_run(bench, omp, NULL);
+    bench_output_show("--backend=openmp --list", &o);
+    ASSERT_EQ(o.status, 0);
+    ASSERT_STR_CONTAINS(o.out, "openmp");
     bench_output_free(&o);
 
     char *unknown[] = {bench, "--frobnicate", NULL};

@@ -1,9 +1,10 @@
 /* Measures one workload on one pool, in one mode (buffers: the timed part
- * is clpool_map alone) or two (--host-arrays: explicit-copy and host-arrays,
- * see transfer.h). The build and the launch latency are measured once and
- * shared by the rows. */
+ * is clpool_map alone) or three (--host-arrays: explicit-copy, host-arrays
+ * and host-alloc, see transfer.h). The build and the launch latency are
+ * measured once and shared by the rows. */
 #include "measure.h"
 
+#include "runs.h"
 #include "transfer.h"
 #include "util.h"
 
@@ -12,25 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Launch latency: 1-item maps until LAT_MAX of them or LAT_SECONDS have
- * passed, but at least LAT_MIN. */
-#define LAT_MIN 10
-#define LAT_MAX 200
-#define LAT_SECONDS 0.25
-
-/* Records what failed in row->error (keeping the first failure), with the
- * library's message folded onto one line. */
-static void row_fail(bench_row *row, const char *what, int status, const char *detail)
-{
-    if (row->error[0] != '\0')
-        return;
-    snprintf(row->error, sizeof row->error, "%s: %s%s%s", what, clpool_strerror(status),
-             detail != NULL && detail[0] != '\0' ? ": " : "", detail != NULL ? detail : "");
-    for (char *p = row->error; *p != '\0'; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
-}
-
 /* The same build in a second pool on the same cache directory: what a
  * program that starts again pays. NAN (and a note in row) if it fails. */
 static double warm_build_ms(const clpool_config *cfg, const char *path, bench_row *row)
@@ -38,7 +20,7 @@ static double warm_build_ms(const clpool_config *cfg, const char *path, bench_ro
     clpool *pool = NULL;
     int rc = clpool_open(cfg, &pool);
     if (rc != CLPOOL_OK) {
-        row_fail(row, "warm build: second pool", rc, clpool_errmsg(NULL));
+        bench_row_fail(row, "warm build: second pool", rc, clpool_errmsg(NULL));
         return NAN;
     }
     clpool_program *prog = NULL;
@@ -46,7 +28,7 @@ static double warm_build_ms(const clpool_config *cfg, const char *path, bench_ro
     rc = clpool_program_file(pool, path, NULL, &prog);
     double ms = (bench_now() - t0) * 1e3;
     if (rc != CLPOOL_OK) {
-        row_fail(row, "warm build", rc, clpool_errmsg(pool));
+        bench_row_fail(row, "warm build", rc, clpool_errmsg(pool));
         ms = NAN;
     }
     clpool_program_free(prog);
@@ -54,75 +36,57 @@ static double warm_build_ms(const clpool_config *cfg, const char *path, bench_ro
     return ms;
 }
 
-/* Median time of 1-item maps of the built kernel (a whole group's for a
- * workload that sets launch_items), in microseconds. */
+/* A 1-item map (a whole group's for a workload that sets launch_items). */
+typedef struct launch {
+    clpool_kernel *k;
+    size_t items;
+    clpool_arg args[BENCH_MAX_ARGS];
+    size_t nargs;
+} launch;
+
+static int launch_once(void *ctx)
+{
+    launch *l = ctx;
+    return clpool_map(l->k, l->items, l->args, l->nargs);
+}
+
+/* Median time of 1-item maps of the built kernel, in microseconds. */
 static double launch_us(clpool *pool, clpool_kernel *k, const bench_workload *w,
                         const bench_data *d, clpool_buffer *const *bufs, bench_row *row)
 {
-    clpool_arg args[BENCH_MAX_ARGS];
-    size_t items = w->launch_items != 0 ? w->launch_items : 1;
-    size_t nargs = w->bind(d, bufs, items, args);
-    double lat[LAT_MAX];
-    size_t n = 0;
-    double start = bench_now();
-    while (n < LAT_MAX && (n < LAT_MIN || bench_now() - start < LAT_SECONDS)) {
-        double t0 = bench_now();
-        int rc = clpool_map(k, items, args, nargs);
-        lat[n++] = bench_now() - t0;
-        if (rc != CLPOOL_OK) {
-            row_fail(row, "1-item map", rc, clpool_errmsg(pool));
-            return NAN;
-        }
-    }
-    return bench_median(lat, n) * 1e6;
+    launch l = {.k = k, .items = w->launch_items != 0 ? w->launch_items : 1};
+    l.nargs = w->bind(d, bufs, l.items, l.args);
+    double us;
+    int rc = bench_latency_us(launch_once, &l, &us);
+    if (rc != CLPOOL_OK)
+        bench_row_fail(row, "1-item map", rc, clpool_errmsg(pool));
+    return us;
 }
 
-/* The timed runs of one mode: o->warmup untimed runs, then o->repeat
- * timed ones, in-out arrays restored before each (untimed). Sets the row's median, min, max and
- * spread; its seconds stay NAN on failure. */
-static void timed_runs(clpool *pool, clpool_kernel *k, const bench_workload *w,
-                       bench_io *io, const bench_options *o, const char *label,
-                       bench_row *row)
+/* The timed part of a mode's runs (bench_step). */
+typedef struct mode_step {
+    clpool *pool;
+    clpool_kernel *k;
+    bench_io *io;
+} mode_step;
+
+static int mode_restore(void *ctx)
 {
-    int repeat = o->repeat, warmup = o->warmup;
-    double *times = malloc((size_t)repeat * sizeof *times);
-    if (times == NULL) {
-        row_fail(row, "timed runs", CLPOOL_ENOMEM, "no memory for the timings");
-        return;
-    }
-    for (int r = -warmup; r < repeat; r++) {
-        if (r < 0)
-            bench_progress("%s: %s (%s): warm-up %d of %d", label, w->name, row->mode,
-                           r + warmup + 1, warmup);
-        else
-            bench_progress("%s: %s (%s): run %d of %d", label, w->name, row->mode, r + 1,
-                           repeat);
-        /* The restore before each run also covers the first: the buffers
-         * of explicit-copy's whole arrays were written when they were made,
-         * but an earlier mode's runs may have changed them since. */
-        int rc = bench_io_restore(io);
-        if (rc != CLPOOL_OK) {
-            row_fail(row, "restoring the inputs", rc, clpool_errmsg(pool));
-            goto free_times;
-        }
-        double t0 = bench_now();
-        rc = bench_io_run(io, k);
-        double dt = bench_now() - t0;
-        if (rc != CLPOOL_OK) {
-            row_fail(row, "map", rc, clpool_errmsg(pool));
-            goto free_times;
-        }
-        if (r >= 0)
-            times[r] = dt;
-    }
-    row->seconds = bench_median(times, (size_t)repeat); /* sorts them */
-    row->min_seconds = times[0];
-    row->max_seconds = times[repeat - 1];
-    row->spread = (row->max_seconds - row->min_seconds) / row->seconds;
-    row->runs = repeat;
-    row->warmup = warmup;
-free_times:
-    free(times);
+    /* The restore before each run also covers the first: the buffers of
+     * explicit-copy's whole arrays were written when they were made, but an
+     * earlier mode's runs may have changed them since. */
+    return bench_io_restore(((mode_step *)ctx)->io);
+}
+
+static int mode_run(void *ctx)
+{
+    mode_step *m = ctx;
+    return bench_io_run(m->io, m->k);
+}
+
+static const char *mode_errmsg(void *ctx)
+{
+    return clpool_errmsg(((mode_step *)ctx)->pool);
 }
 
 /* Asks the workload to verify the results of io's last run. */
@@ -130,15 +94,11 @@ static void verify(clpool *pool, const bench_workload *w, const bench_io *io, be
 {
     void *results[BENCH_MAX_ARRAYS] = {NULL};
     int rc = bench_io_results(io, results);
-    if (rc != CLPOOL_OK) {
-        row_fail(row, "reading the results", rc,
-                 rc == CLPOOL_ENOMEM ? "no memory for the results" : clpool_errmsg(pool));
-    } else {
-        char why[sizeof row->error - 32] = "";
-        row->verified = w->verify(io->d, results, why, sizeof why);
-        if (!row->verified)
-            snprintf(row->error, sizeof row->error, "not verified: %s", why);
-    }
+    if (rc != CLPOOL_OK)
+        bench_row_fail(row, "reading the results", rc,
+                       rc == CLPOOL_ENOMEM ? "no memory for the results" : clpool_errmsg(pool));
+    else
+        bench_row_verify(row, w, io->d, results);
     bench_io_results_free(io, results);
 }
 
@@ -147,24 +107,23 @@ static void measure_mode(clpool *pool, clpool_kernel *k, const bench_workload *w
                          const bench_data *d, clpool_buffer *const *bufs, const bench_options *o,
                          const char *label, bench_row *row)
 {
-    bench_mode mode = strcmp(row->mode, bench_mode_name(BENCH_MODE_HOST)) == 0 ? BENCH_MODE_HOST
-                      : strcmp(row->mode, bench_mode_name(BENCH_MODE_EXPLICIT)) == 0
-                          ? BENCH_MODE_EXPLICIT
-                          : BENCH_MODE_BUFFERS;
+    bench_mode mode = bench_mode_of(row->mode);
     bench_io io;
-    int rc = bench_io_init(&io, mode, w, d, bufs);
+    mode_step m = {.pool = pool, .k = k, .io = &io};
+    const bench_step step = {.restore = mode_restore, .run = mode_run, .errmsg = mode_errmsg,
+                             .ctx = &m};
+    int rc = bench_io_init(&io, mode, pool, w, d, bufs);
     if (rc != CLPOOL_OK) {
-        row_fail(row, "host arrays", rc, "no memory for them");
+        if (mode == BENCH_MODE_HOST_ALLOC)
+            bench_row_fail(row, "clpool_host_alloc", rc, clpool_errmsg(pool));
+        else
+            bench_row_fail(row, "host arrays", rc, "no memory for them");
         goto free_io;
     }
-    timed_runs(pool, k, w, &io, o, label, row);
+    bench_timed_runs(&step, o, label, w->name, row);
     if (isnan(row->seconds))
         goto free_io;
-    row->items_per_second = (double)d->n / row->seconds;
-    if (d->bytes > 0.0)
-        row->gbytes_per_second = d->bytes / row->seconds * 1e-9;
-    if (d->flops > 0.0)
-        row->gflops = d->flops / row->seconds * 1e-9;
+    bench_row_rates(row, d);
     verify(pool, w, &io, row);
 free_io:
     bench_io_free(&io);
@@ -176,11 +135,13 @@ size_t bench_measure_rows(const bench_options *o, const bench_data *d, bench_row
         bench_copy(rows[0].mode, sizeof rows[0].mode, bench_mode_name(BENCH_MODE_BUFFERS));
         return 1;
     }
-    /* The reference first, so that the host-arrays row can be compared
-     * with it as soon as it is measured. */
-    bench_copy(rows[0].mode, sizeof rows[0].mode, bench_mode_name(BENCH_MODE_EXPLICIT));
-    bench_copy(rows[1].mode, sizeof rows[1].mode, bench_mode_name(BENCH_MODE_HOST));
-    return 2;
+    /* The reference first, so that the others can be compared with it as
+     * soon as they are measured. */
+    static const bench_mode modes[BENCH_MAX_MODES] = {BENCH_MODE_EXPLICIT, BENCH_MODE_HOST,
+                                                      BENCH_MODE_HOST_ALLOC};
+    for (size_t m = 0; m < BENCH_MAX_MODES; m++)
+        bench_copy(rows[m].mode, sizeof rows[m].mode, bench_mode_name(modes[m]));
+    return BENCH_MAX_MODES;
 }
 
 void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload *w,
@@ -191,21 +152,14 @@ void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload 
     bench_row common;
     memset(&common, 0, sizeof common);
     common.build_cold_ms = common.build_warm_ms = common.launch_us = NAN;
-    for (size_t m = 0; m < nrows; m++) {
-        bench_row *row = &rows[m];
-        row->n = d->n;
-        row->verified = 0;
-        row->seconds = row->items_per_second = row->gbytes_per_second = row->gflops = NAN;
-        row->min_seconds = row->max_seconds = row->spread = NAN;
-        row->speedup = row->vs_explicit = NAN;
-        row->error[0] = '\0';
-    }
+    for (size_t m = 0; m < nrows; m++)
+        bench_row_reset(&rows[m], d->n);
 
     clpool_buffer *bufs[BENCH_MAX_ARRAYS] = {NULL};
     clpool_program *prog = NULL;
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s", o->kernels_dir, w->file) >= (int)sizeof path) {
-        row_fail(&common, "kernel path", CLPOOL_EINVAL, "too long");
+        bench_row_fail(&common, "kernel path", CLPOOL_EINVAL, "too long");
         goto share;
     }
 
@@ -215,13 +169,13 @@ void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload 
     common.build_cold_ms = (bench_now() - t0) * 1e3;
     if (rc != CLPOOL_OK) {
         common.build_cold_ms = NAN;
-        row_fail(&common, "build", rc, clpool_errmsg(pool));
+        bench_row_fail(&common, "build", rc, clpool_errmsg(pool));
         goto share;
     }
     clpool_kernel *k = NULL;
     rc = clpool_kernel_get(prog, w->kernel, &k);
     if (rc != CLPOOL_OK) {
-        row_fail(&common, "kernel", rc, clpool_errmsg(pool));
+        bench_row_fail(&common, "kernel", rc, clpool_errmsg(pool));
         goto free_bufs;
     }
 
@@ -231,7 +185,7 @@ void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload 
         if (rc == CLPOOL_OK && a->dir != BENCH_OUT)
             rc = clpool_buffer_write(bufs[i], 0, a->init, a->elem_size * a->count);
         if (rc != CLPOOL_OK) {
-            row_fail(&common, "buffers", rc, clpool_errmsg(pool));
+            bench_row_fail(&common, "buffers", rc, clpool_errmsg(pool));
             goto free_bufs;
         }
     }
@@ -241,8 +195,9 @@ void bench_measure(clpool *pool, const clpool_config *cfg, const bench_workload 
         measure_mode(pool, k, w, d, bufs, o, label, &rows[m]);
         ran |= !isnan(rows[m].seconds);
     }
-    if (nrows == 2 && !isnan(rows[0].seconds))
-        rows[1].vs_explicit = rows[0].seconds / rows[1].seconds;
+    /* Row 0 is explicit-copy when there are more. */
+    for (size_t m = 1; m < nrows && !isnan(rows[0].seconds); m++)
+        rows[m].vs_explicit = rows[0].seconds / rows[m].seconds;
     if (o->host_arrays && nrows == 1)
         bench_copy(common.error, sizeof common.error,
                    "no elementwise array: measured with buffers only");

@@ -2,6 +2,8 @@
  * --help. */
 #include "options.h"
 
+#include "openmp.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -12,7 +14,7 @@
 #include <sys/stat.h>
 
 static const char usage_line[] =
-    "usage: clpool-bench [--backend all|auto|opencl|fork] [--device FILTER]\n"
+    "usage: clpool-bench [--backend all|auto|opencl|fork|openmp] [--device FILTER]\n"
     "                    [--workload LIST] [--size SCALE] [--repeat N] [--warmup N]\n"
     "                    [--workers N] [--host-arrays] [--list]\n"
     "                    [--json | --csv | --markdown] [--svg FILE] [--version] [-h]\n";
@@ -37,31 +39,36 @@ static void print_help(const bench_options *o)
         "\n"
         "What runs:\n"
         "  --backend B      all (default): the fork backend with 1 worker (the baseline)\n"
-        "                   and with N workers, then every OpenCL device;\n"
-        "                   auto: the baseline and the pool CLPOOL_AUTO chooses;\n"
-        "                   opencl: OpenCL devices only (speedups are then relative to\n"
-        "                   the first device); fork: the fork backend only.\n"
+        "                   and with N workers, the OpenMP rows (below), then every\n"
+        "                   OpenCL device; auto: the baseline and the pool CLPOOL_AUTO\n"
+        "                   chooses; opencl: OpenCL devices only (speedups are then\n"
+        "                   relative to the first device); fork: the fork backend\n"
+        "                   only; openmp: the OpenMP rows only.\n"
         "  --device FILTER  OpenCL device filter: gpu, cpu, accelerator, or part of the\n"
         "                   device name. Default: every device (tried as gpu, cpu,\n"
         "                   accelerator and any, each device once).\n"
         "  --workload LIST  comma-separated workloads (default: all; see --list).\n"
         "  --size SCALE     multiplies every workload's default size (default 1;\n"
         "                   0.05 for a quick look).\n"
-        "  --workers N      fork workers of the non-baseline fork row (default: one per\n"
-        "                   online CPU).\n"
+        "  --workers N      fork workers of the non-baseline fork row, and threads of\n"
+        "                   the OpenMP rows (default: one per online CPU).\n"
         "  --host-arrays    pass each workload's elementwise arrays as host arrays\n"
         "                   (clpool_in, clpool_out, clpool_inout), so that the timed map\n"
-        "                   includes the transfers (and, past CLPOOL_MAX_CHUNK_BYTES,\n"
-        "                   the chunking). Each workload then has two rows per backend:\n"
+        "                   includes the transfers (and, past CLPOOL_MAX_CHUNK_BYTES, the\n"
+        "                   chunking). Each workload then has three rows per backend:\n"
         "                   mode explicit-copy (clpool_buffer_write of the inputs, the\n"
         "                   map over buffers, clpool_buffer_read of the results, all\n"
-        "                   timed) and mode host-arrays, whose vs explicit column is its\n"
-        "                   throughput / explicit-copy's. Arrays that are not one\n"
-        "                   element per item, or that an item reads beyond its own\n"
-        "                   element (nbody's bodies, histogram's bins), stay in buffers\n"
-        "                   written before the timed part; a workload with no other\n"
-        "                   array keeps its one buffers row. Without this option every\n"
-        "                   row is mode buffers.\n"
+        "                   timed), mode host-arrays (malloc'd arrays) and mode\n"
+        "                   host-alloc (the same host arrays in memory from\n"
+        "                   clpool_host_alloc, the inputs copied there untimed: the fork\n"
+        "                   backend maps them in place, with no copies or chunks; on\n"
+        "                   OpenCL it is ordinary memory). The vs explicit column of the\n"
+        "                   last two is their throughput / explicit-copy's. Arrays that\n"
+        "                   are not one element per item, or that an item reads beyond\n"
+        "                   its own element (nbody's bodies, histogram's bins), stay in\n"
+        "                   buffers written before the timed part; a workload with no\n"
+        "                   other array keeps its one buffers row. Without this option\n"
+        "                   every row is mode buffers.\n"
         "\n"
         "How it is timed:\n"
         "  --warmup N       untimed runs of each row before the timed ones (default 1;\n"
@@ -98,18 +105,31 @@ static void print_help(const bench_options *o)
         "cache), launch us (median of many 1-item maps of the built kernel), verified\n"
         "(results match the C reference within the workload's tolerance), vs explicit\n"
         "(only with --host-arrays). Speedups compare rows of the same mode. A\n"
-        "workload's two --host-arrays rows share one build and one launch latency\n"
-        "(1-item maps over buffers).\n"
+        "workload's three --host-arrays rows on a backend share one build and one\n"
+        "launch latency (1-item maps over buffers).\n"
         "\n"
         "Each backend runs in a child process of its own: OpenCL is never initialised\n"
         "in a process that forks workers, and a backend that crashes costs only its\n"
         "rows. A backend that cannot open is reported as unavailable, not as an error.\n"
         "\n"
+        "OpenMP rows (backend openmp): each workload's kernel written as a C loop with\n"
+        "OpenMP (parallel for, and simd where it vectorises), with as many threads as\n"
+        "the fork row has workers, on the same inputs, checked against the same\n"
+        "reference and timed the same way: what one would write instead of clpool for\n"
+        "the CPU. The loops are compiled with the flags the fork backend builds kernels\n"
+        "with (the describe field of --json names them). Their data is in ordinary\n"
+        "memory: their mode is buffers, or with --host-arrays host-arrays, whose rows\n"
+        "their speedup is compared with. They have no build times; their launch us is a\n"
+        "loop over 1 item (a work-group's for matmul and reduce).\n"
+        "%s\n"
+        "\n"
         "Kernels: the .cl files are read from %s\n"
         "  (%s).\n"
         "\n"
         "Environment:\n"
-        "  CLPOOL_BACKEND     default of --backend (all, auto, opencl, fork).\n"
+        "  CLPOOL_BACKEND     default of --backend (all, auto, opencl, fork, openmp).\n"
+        "  OMP_*              read by the OpenMP runtime (OMP_WAIT_POLICY, OMP_PROC_BIND,\n"
+        "                     ...), except the thread count: --workers sets it.\n"
         "  CLPOOL_DEVICE      default of --device.\n"
         "  CLPOOL_WORKERS     default of --workers.\n"
         "  CLPOOL_CACHE_DIR   not used: to measure cold and warm builds every backend\n"
@@ -132,6 +152,9 @@ static void print_help(const bench_options *o)
         "     the kernels directory is missing, or the --svg file could not be written\n"
         "  2  usage error\n"
         "  3  no backend could run\n",
+        bench_openmp_available()
+            ? "This clpool-bench has OpenMP."
+            : "This clpool-bench was built without OpenMP: it has no OpenMP rows.",
         o->kernels_dir, o->kernels_why, CLPOOL_BIN_TO_KERNELS);
 }
 
@@ -159,7 +182,8 @@ static int parse_backends(const char *s, bench_backends *out)
     } words[] = {{"all", BENCH_BACKENDS_ALL},
                  {"auto", BENCH_BACKENDS_AUTO},
                  {"opencl", BENCH_BACKENDS_OPENCL},
-                 {"fork", BENCH_BACKENDS_FORK}};
+                 {"fork", BENCH_BACKENDS_FORK},
+                 {"openmp", BENCH_BACKENDS_OPENMP}};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         if (strcasecmp(s, words[i].word) == 0) {
             *out = words[i].value;
@@ -282,7 +306,8 @@ static int set_defaults(bench_options *o, int *exit_code)
     const char *v;
     if ((v = getenv("CLPOOL_BACKEND")) != NULL && v[0] != '\0' &&
         parse_backends(v, &o->backends) != 0)
-        return usage_error(exit_code, "CLPOOL_BACKEND='%s': use all, auto, opencl or fork", v);
+        return usage_error(exit_code,
+                           "CLPOOL_BACKEND='%s': use all, auto, opencl, fork or openmp", v);
     if ((v = getenv("CLPOOL_DEVICE")) != NULL && v[0] != '\0')
         o->device = v;
     if ((v = getenv("CLPOOL_WORKERS")) != NULL && v[0] != '\0') {
@@ -328,7 +353,8 @@ int bench_options_parse(int argc, char **argv, bench_options *o, int *exit_code)
         switch (c) {
         case 'b':
             if (parse_backends(optarg, &o->backends) != 0)
-                return usage_error(exit_code, "--backend '%s': use all, auto, opencl or fork",
+                return usage_error(exit_code,
+                                   "--backend '%s': use all, auto, opencl, fork or openmp",
                                    optarg);
             break;
         case 'd':

@@ -15,10 +15,12 @@ enum {
 };
 
 typedef enum bench_backends {
-    BENCH_BACKENDS_ALL = 0, /* the fork backend (baseline and N workers), every OpenCL device */
+    BENCH_BACKENDS_ALL = 0, /* the fork backend (baseline and N workers), OpenMP where built
+                               with it, every OpenCL device */
     BENCH_BACKENDS_AUTO,    /* the pool CLPOOL_AUTO chooses, beside the baseline */
     BENCH_BACKENDS_OPENCL,  /* OpenCL devices only (no baseline) */
-    BENCH_BACKENDS_FORK     /* the fork backend only (baseline and N workers) */
+    BENCH_BACKENDS_FORK,    /* the fork backend only (baseline and N workers) */
+    BENCH_BACKENDS_OPENMP   /* the OpenMP loops only (no baseline) */
 } bench_backends;
 
 typedef enum bench_format { BENCH_TABLE = 0, BENCH_JSON, BENCH_CSV, BENCH_MARKDOWN } bench_format;
@@ -31,9 +33,10 @@ typedef struct bench_options {
     double scale;             /* multiplies every default size */
     int repeat;               /* timed runs per row */
     int warmup;               /* untimed runs before them */
-    int workers;              /* fork workers of the non-baseline row; 0: online CPUs */
+    int workers;              /* fork workers of the non-baseline row, and OpenMP threads;
+                                 0: online CPUs */
     int list;
-    int host_arrays;          /* --host-arrays: explicit-copy and host-arrays rows */
+    int host_arrays;          /* --host-arrays: explicit-copy, host-arrays, host-alloc rows */
     bench_format format;
     const char *svg_path;     /* --svg FILE; NULL: no chart */
     const char *kernels_dir;

@@ -11,7 +11,7 @@ typedef struct bench_row {
     char backend[16];          /* "fork", "opencl", "auto" */
     char device[96];           /* clpool_describe, shortened */
     char describe[320];        /* clpool_describe, whole */
-    char mode[16];             /* "buffers", "host-arrays", "explicit-copy" */
+    char mode[16];             /* "buffers", "host-arrays", "explicit-copy", "host-alloc" */
     uint64_t n;
     int baseline;              /* this row's target is the single-process baseline */
     int verified;              /* the results matched the C reference */
@@ -29,8 +29,8 @@ typedef struct bench_row {
     double build_cold_ms;
     double build_warm_ms;
     double launch_us;
-    double vs_explicit;        /* host-arrays rows: its throughput / the explicit-copy
-                                  row's on the same pool; NAN on other rows */
+    double vs_explicit;        /* host-arrays and host-alloc rows: its throughput / the
+                                  explicit-copy row's on the same pool; NAN on others */
     char error[512];           /* why the row has no result or is not verified; "" if none */
 } bench_row;
 

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_SERIES 12
+/* With --host-arrays: 3 modes of 2 fork pools and of each OpenCL device, and
+ * the OpenMP row. */
+#define MAX_SERIES 16
 #define MAX_GROUPS 32
 #define NAME_LEN 160 /* a series: backend, device, mode */
 
@@ -21,10 +23,11 @@
 #define BAR_MAX 34   /* widest bar */
 #define LEGEND_ROW 18
 
-/* Colour-blind-safe (Okabe-Ito), then greys. */
+/* Colour-blind-safe (Okabe-Ito, then Tol's muted), then greys. */
 static const char *const colours[MAX_SERIES] = {
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-    "#F0E442", "#000000", "#999999", "#666666", "#BBBBBB", "#333333"};
+    "#F0E442", "#000000", "#882255", "#44AA99", "#117733", "#AA4499",
+    "#999999", "#666666", "#BBBBBB", "#333333"};
 
 /* Text with XML's special characters escaped. */
 static void xml_text(FILE *out, const char *s)

@@ -3,6 +3,7 @@
 #include "target.h"
 
 #include "measure.h"
+#include "openmp.h"
 #include "util.h"
 
 #include <errno.h>
@@ -16,8 +17,8 @@ size_t bench_targets(const bench_options *o, bench_target *out)
 {
     size_t n = 0;
     /* The baseline comes first: the others' speedups are relative to it.
-     * It is left out when only OpenCL is asked for. */
-    if (o->backends != BENCH_BACKENDS_OPENCL)
+     * It is left out when only OpenCL or only OpenMP is asked for. */
+    if (o->backends != BENCH_BACKENDS_OPENCL && o->backends != BENCH_BACKENDS_OPENMP)
         out[n++] = (bench_target){.backend = "fork", .kind = CLPOOL_FORK, .workers = 1,
                                   .baseline = 1};
     /* A second fork row only when it has more than the baseline's 1 worker
@@ -27,6 +28,14 @@ size_t bench_targets(const bench_options *o, bench_target *out)
         workers != 1)
         out[n++] = (bench_target){.backend = "fork", .kind = CLPOOL_FORK,
                                   .workers = o->workers};
+    /* What a user would write instead of clpool for the CPU: the same loops
+     * with OpenMP, a thread per worker of the fork row. In a run of all
+     * backends only where the build has OpenMP; asked for by name, it says
+     * why it is missing. */
+    if ((o->backends == BENCH_BACKENDS_ALL && bench_openmp_available()) ||
+        o->backends == BENCH_BACKENDS_OPENMP)
+        out[n++] = (bench_target){.backend = "openmp", .workers = workers > 0 ? workers : 1,
+                                  .openmp = 1};
     if (o->backends == BENCH_BACKENDS_ALL || o->backends == BENCH_BACKENDS_OPENCL)
         out[n++] = (bench_target){.backend = "opencl", .kind = CLPOOL_OPENCL};
     if (o->backends == BENCH_BACKENDS_AUTO)
@@ -74,15 +83,17 @@ static void shorten(const char *describe, int keep_prefix, char *out, size_t len
     snprintf(out, len, "%.*s", (int)n, s);
 }
 
-/* Fills the identification of a message about pool (NULL: not opened). */
-static void identify(bench_msg *m, const bench_target *t, const clpool *pool)
+/* Fills the identification of a message about what describe describes (a
+ * pool's clpool_describe; NULL: nothing opened). */
+static void identify(bench_msg *m, const bench_target *t, const char *describe)
 {
     memset(m, 0, sizeof *m);
     bench_copy(m->row.backend, sizeof m->row.backend, t->backend);
     m->row.baseline = t->baseline;
-    if (pool != NULL) {
-        bench_copy(m->row.describe, sizeof m->row.describe, clpool_describe(pool));
-        shorten(m->row.describe, t->kind == CLPOOL_AUTO, m->row.device, sizeof m->row.device);
+    if (describe != NULL) {
+        bench_copy(m->row.describe, sizeof m->row.describe, describe);
+        shorten(m->row.describe, !t->openmp && t->kind == CLPOOL_AUTO, m->row.device,
+                sizeof m->row.device);
     }
 }
 
@@ -91,7 +102,7 @@ static int run_on_pool(clpool *pool, const clpool_config *cfg, const bench_targe
                        const bench_options *o, const bench_data *data, int fd)
 {
     bench_msg m;
-    identify(&m, t, pool);
+    identify(&m, t, clpool_describe(pool));
     if (o->list) {
         m.kind = BENCH_MSG_AVAILABLE;
         return send_msg(fd, &m);
@@ -99,7 +110,7 @@ static int run_on_pool(clpool *pool, const clpool_config *cfg, const bench_targe
     char label[160];
     snprintf(label, sizeof label, "%s %s", t->backend, m.row.device);
     for (size_t i = 0; i < o->nworkloads; i++) {
-        identify(&m, t, pool);
+        identify(&m, t, clpool_describe(pool));
         m.kind = BENCH_MSG_ROW;
         bench_copy(m.row.workload, sizeof m.row.workload, o->workloads[i]->name);
         bench_row rows[BENCH_MAX_MODES];
@@ -173,6 +184,38 @@ static void run_opencl(const bench_target *t, clpool_config *cfg, const bench_op
         send_unavailable(fd, t, o->device != NULL ? o->device : "", why);
 }
 
+/* The workloads as OpenMP loops: the same rows as a pool's, with no pool. */
+static void run_openmp(const bench_target *t, const bench_options *o, const bench_data *data,
+                       int fd)
+{
+    if (!bench_openmp_available()) {
+        send_unavailable(fd, t, "",
+                         "this clpool-bench was built without OpenMP (CMake found none for "
+                         "its C compiler)");
+        return;
+    }
+    bench_openmp_threads(t->workers);
+    bench_msg m;
+    char describe[sizeof m.row.describe];
+    bench_openmp_describe(describe, sizeof describe, t->workers);
+    identify(&m, t, describe);
+    if (o->list) {
+        m.kind = BENCH_MSG_AVAILABLE;
+        send_msg(fd, &m);
+        return;
+    }
+    char label[160];
+    snprintf(label, sizeof label, "%s %s", t->backend, m.row.device);
+    for (size_t i = 0; i < o->nworkloads; i++) {
+        identify(&m, t, describe);
+        m.kind = BENCH_MSG_ROW;
+        bench_copy(m.row.workload, sizeof m.row.workload, o->workloads[i]->name);
+        bench_measure_openmp(o->workloads[i], &data[i], o, label, &m.row);
+        if (send_msg(fd, &m) != 0)
+            return;
+    }
+}
+
 /* OpenCL drivers keep caches of their own, which would make the cold build
  * warm from the second run of clpool-bench on: point the ones we know of
  * into this child's fresh directory. Only this child's environment changes. */
@@ -190,6 +233,10 @@ static void fresh_driver_caches(const char *cache_dir)
 void bench_target_child(const bench_target *t, const bench_options *o, const bench_data *data,
                         const char *cache_dir, int fd)
 {
+    if (t->openmp) {
+        run_openmp(t, o, data, fd);
+        return;
+    }
     if (t->kind != CLPOOL_FORK)
         fresh_driver_caches(cache_dir);
     clpool_config cfg;

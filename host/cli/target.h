@@ -1,6 +1,7 @@
 /*
  * Targets: what a row runs on (the fork backend with 1 worker, the fork
- * backend with N workers, the OpenCL devices, or the pool AUTO chooses).
+ * backend with N workers, the workloads as OpenMP loops with N threads, the
+ * OpenCL devices, or the pool AUTO chooses).
  *
  * Each target runs in a child process of its own, which opens its pools,
  * runs every workload and sends rows to the parent through a pipe. So the
@@ -22,9 +23,10 @@
 
 typedef struct bench_target {
     const char *backend;   /* the rows' backend column */
-    clpool_backend kind;
-    int workers;           /* fork: worker processes (0: online CPUs) */
+    clpool_backend kind;   /* (not for openmp) */
+    int workers;           /* fork: worker processes (0: online CPUs); openmp: threads */
     int baseline;          /* the single-process native baseline */
+    int openmp;            /* the workloads as OpenMP loops (openmp.h), with no pool */
 } bench_target;
 
 #define BENCH_MAX_TARGETS 4

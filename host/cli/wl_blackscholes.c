@@ -2,6 +2,7 @@
  * exp, a sqrt and four normal CDFs (each with an exp): it measures the speed
  * of transcendental functions, in options (items) per second. Flops are not
  * counted: a transcendental has no agreed flop count. */
+#include "openmp.h"
 #include "util.h"
 #include "workload.h"
 
@@ -89,6 +90,12 @@ static int bs_verify(const bench_data *d, void *const *results, char *why, size_
     return 1;
 }
 
+static void bs_omp(const bench_data *d, void *const *arrays)
+{
+    bench_openmp_blackscholes(arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], BS_RATE,
+                              BS_VOLATILITY, d->n);
+}
+
 const bench_workload bench_blackscholes = {
     .name = "blackscholes",
     .file = "blackscholes.cl",
@@ -98,4 +105,5 @@ const bench_workload bench_blackscholes = {
     .setup = bs_setup,
     .bind = bs_bind,
     .verify = bs_verify,
+    .omp = bs_omp,
 };

@@ -1,5 +1,6 @@
 /* histogram: integer hashing and a global atomic_inc per item into 256
  * bins. Integer work, so items/s only; the counts must match exactly. */
+#include "openmp.h"
 #include "util.h"
 #include "workload.h"
 
@@ -69,6 +70,11 @@ static int hist_verify(const bench_data *d, void *const *results, char *why, siz
     return 1;
 }
 
+static void hist_omp(const bench_data *d, void *const *arrays)
+{
+    bench_openmp_histogram(arrays[0], HIST_SEED, HIST_ROUNDS, d->n);
+}
+
 const bench_workload bench_histogram = {
     .name = "histogram",
     .file = "histogram.cl",
@@ -78,4 +84,5 @@ const bench_workload bench_histogram = {
     .setup = hist_setup,
     .bind = hist_bind,
     .verify = hist_verify,
+    .omp = hist_omp,
 };

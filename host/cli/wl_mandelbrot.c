@@ -1,6 +1,7 @@
 /* mandelbrot: escape-time iteration counts over a square image. Compute-bound
  * and uneven: pixels inside the set take max_iter iterations, pixels far
  * outside a handful. GFLOP/s counts 8 flops per iteration actually run. */
+#include "openmp.h"
 #include "util.h"
 #include "workload.h"
 
@@ -96,6 +97,13 @@ static int mandel_verify(const bench_data *d, void *const *results, char *why, s
     return 0;
 }
 
+static void mandel_omp(const bench_data *d, void *const *arrays)
+{
+    const mandel *p = d->priv;
+    bench_openmp_mandelbrot(arrays[0], p->width, p->x0, p->y0, p->dx, p->dy, MANDEL_MAX_ITER,
+                            d->n);
+}
+
 const bench_workload bench_mandelbrot = {
     .name = "mandelbrot",
     .file = "mandelbrot.cl",
@@ -105,4 +113,5 @@ const bench_workload bench_mandelbrot = {
     .setup = mandel_setup,
     .bind = mandel_bind,
     .verify = mandel_verify,
+    .omp = mandel_omp,
 };

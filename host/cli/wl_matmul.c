@@ -1,6 +1,7 @@
 /* matmul: c = a * b for square float matrices through 16x16 __local tiles
  * and barriers (a work-group per tile of c). n items are an N x N result,
  * N the multiple of 16 nearest sqrt(n); 2 N^3 flops, so GFLOP/s. */
+#include "openmp.h"
 #include "util.h"
 #include "workload.h"
 
@@ -91,6 +92,12 @@ static int mm_verify(const bench_data *d, void *const *results, char *why, size_
     return 0;
 }
 
+static void mm_omp(const bench_data *d, void *const *arrays)
+{
+    const matmul *p = d->priv;
+    bench_openmp_matmul(arrays[0], arrays[1], arrays[2], (int)p->side);
+}
+
 const bench_workload bench_matmul = {
     .name = "matmul",
     .file = "matmul.cl",
@@ -101,4 +108,5 @@ const bench_workload bench_matmul = {
     .setup = mm_setup,
     .bind = mm_bind,
     .verify = mm_verify,
+    .omp = mm_omp,
 };

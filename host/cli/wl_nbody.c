@@ -1,5 +1,6 @@
 /* nbody: one step of all-pairs gravity. n bodies, n*n pairs, 20 flops per
  * pair by the usual convention (the CUDA SDK's), so GFLOP/s is meaningful. */
+#include "openmp.h"
 #include "util.h"
 #include "workload.h"
 
@@ -105,6 +106,12 @@ static int nbody_verify(const bench_data *d, void *const *results, char *why, si
     return 1;
 }
 
+static void nbody_omp(const bench_data *d, void *const *arrays)
+{
+    bench_openmp_nbody(arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], arrays[5],
+                       arrays[6], (uint32_t)d->n, NBODY_EPS2, d->n);
+}
+
 const bench_workload bench_nbody = {
     .name = "nbody",
     .file = "nbody.cl",
@@ -114,4 +121,5 @@ const bench_workload bench_nbody = {
     .setup = nbody_setup,
     .bind = nbody_bind,
     .verify = nbody_verify,
+    .omp = nbody_omp,
 };

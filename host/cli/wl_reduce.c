@@ -2,6 +2,7 @@
  * a final pass over the partial sums by the group that finishes last. 4
  * bytes read per item, so GB/s. The partial sums and the total are checked
  * against sums in double. */
+#include "openmp.h"
 #include "util.h"
 #include "workload.h"
 
@@ -85,6 +86,11 @@ static int red_verify(const bench_data *d, void *const *results, char *why, size
     return 1;
 }
 
+static void red_omp(const bench_data *d, void *const *arrays)
+{
+    bench_openmp_reduce(arrays[0], arrays[1], arrays[2], arrays[3], d->n);
+}
+
 const bench_workload bench_reduce = {
     .name = "reduce",
     .file = "reduce.cl",
@@ -95,4 +101,5 @@ const bench_workload bench_reduce = {
     .setup = red_setup,
     .bind = red_bind,
     .verify = red_verify,
+    .omp = red_omp,
 };

@@ -1,5 +1,6 @@
 /* saxpy: y = a*x + y. 12 bytes move per 2 flops, so it measures memory
  * bandwidth: the metric is GB/s. */
+#include "openmp.h"
 #include "util.h"
 #include "workload.h"
 
@@ -54,6 +55,11 @@ static int saxpy_verify(const bench_data *d, void *const *results, char *why, si
     return 0;
 }
 
+static void saxpy_omp(const bench_data *d, void *const *arrays)
+{
+    bench_openmp_saxpy(SAXPY_A, arrays[0], arrays[1], d->n);
+}
+
 const bench_workload bench_saxpy = {
     .name = "saxpy",
     .file = "saxpy.cl",
@@ -63,4 +69,5 @@ const bench_workload bench_saxpy = {
     .setup = saxpy_setup,
     .bind = saxpy_bind,
     .verify = saxpy_verify,
+    .omp = saxpy_omp,
 };

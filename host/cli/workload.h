@@ -9,7 +9,8 @@
  * count, starting contents); the measuring code (measure.c) makes the
  * buffers, restores the starting contents of in-out arrays before each run
  * (untimed), reads the results back after the last run, and hands them to the
- * workload's verify.
+ * workload's verify. The same workload as an OpenMP loop (omp) gives the
+ * OpenMP rows (measure_openmp.c).
  */
 #ifndef CLPOOL_BENCH_WORKLOAD_H
 #define CLPOOL_BENCH_WORKLOAD_H
@@ -70,6 +71,10 @@ typedef struct bench_workload {
      * arrays, NULL for IN) with the reference. Returns 1 if within the
      * workload's tolerance; otherwise 0 with the first mismatch in why. */
     int (*verify)(const bench_data *d, void *const *results, char *why, size_t whylen);
+    /* The kernel as an OpenMP loop (openmp.h) over all d->n items, as bind
+     * binds it: arrays has one pointer per array of d (in d->arrays order),
+     * to ordinary memory holding its contents. */
+    void (*omp)(const bench_data *d, void *const *arrays);
 } bench_workload;
 
 /* Zeroed memory owned by d, freed by bench_data_free; NULL on failure

@@ -3,7 +3,11 @@
  * OpenMP on the same data.
  *
  *   1 saxpy 2^26 floats in clpool_host_alloc'd arrays  vs  OpenMP on the same arrays
- *   2 saxpy 2^26 floats in malloc'd arrays (clpool_in/inout)  vs  OpenMP on them
+ *   2 saxpy 2^26 floats in malloc'd arrays (clpool_in/inout)  vs  OpenMP on them;
+ *     beside it the ceiling of any design that stages such arrays through
+ *     copies: OpenMP's own threads, each copying its half of every 1 or 4
+ *     MiB chunk into a window, running it there and copying it back (no
+ *     other process, no hand-off), against OpenMP on the arrays themselves
  *   3 saxpy 2^18 floats resident in buffers, 200 maps  vs  200 OpenMP loops
  *   4 n-body 4096 bodies, one step, kernels/nbody.cl (rsqrt, no fast-math)
  *     vs  OpenMP parallel for simd over the bodies, 1.0f / sqrtf
@@ -125,6 +129,45 @@ static void nbody_omp(const float *restrict x, const float *restrict y, const fl
         ax[i] = sx;
         ay[i] = sy;
         az[i] = sz;
+    }
+}
+
+/* saxpy staged as the fork backend must stage malloc'd arrays (a copy in
+ * of x and y, the kernel on the copies, a copy out of y), at its best: each
+ * thread stages its own part of every chunk through its own windows, which
+ * stay in its caches, with no synchronisation at all. */
+static void saxpy_staged_omp(float a, const float *x, float *y, size_t n, size_t chunk)
+{
+#ifdef CLPOOL_HAVE_OPENMP
+#pragma omp parallel
+#endif
+    {
+#ifdef CLPOOL_HAVE_OPENMP
+        const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+#else
+        const size_t t = 0, nt = 1;
+#endif
+        const size_t part = chunk / nt;
+        float *wx = malloc(part * sizeof *wx), *wy = malloc(part * sizeof *wy);
+        if (wx == NULL || wy == NULL) {
+            fprintf(stderr, "out of memory for the staging windows\n");
+            exit(1);
+        }
+        for (size_t c = 0; c < n; c += chunk) {
+            size_t b = c + t * part, e = b + part < n ? b + part : n;
+            if (b >= e)
+                continue;
+            memcpy(wx, x + b, (e - b) * sizeof *x);
+            memcpy(wy, y + b, (e - b) * sizeof *y);
+#ifdef CLPOOL_HAVE_OPENMP
+#pragma omp simd
+#endif
+            for (size_t i = 0; i < e - b; i++)
+                wy[i] = a * wx[i] + wy[i];
+            memcpy(y + b, wy, (e - b) * sizeof *y);
+        }
+        free(wx);
+        free(wy);
     }
 }
 
@@ -315,6 +358,26 @@ int main(int argc, char **argv)
         const size_t n = (size_t)1 << 26;
         float *x = xmalloc(n * sizeof(float)), *y = xmalloc(n * sizeof(float));
         host_saxpy(pool, ksaxpy, x, y, n, reps, 2, "saxpy 2^26, malloc'd arrays", 0.6);
+        /* The ceiling of staging on this machine, alternated the same way,
+         * for chunks of 1 MiB and of 4 MiB (the fork backend's) per array. */
+        for (size_t mib = 1; mib <= 4; mib *= 4) {
+            const size_t chunk = (mib << 20) / sizeof(float);
+            for (int r = -1; r < reps; r++) {
+                double t0 = now();
+                saxpy_staged_omp(1e-3f, x, y, n, chunk);
+                double t1 = now();
+                saxpy_omp(1e-3f, x, y, n);
+                double t2 = now();
+                if (r >= 0) {
+                    tf[r] = t1 - t0;
+                    tc[r] = t2 - t1;
+                }
+            }
+            printf("    the ceiling of staging: OpenMP staging its own %zu MiB chunks %.3f ms, "
+                   "directly %.3f ms, ratio %.3f\n",
+                   mib, median(tf, (size_t)reps) * 1e3, median(tc, (size_t)reps) * 1e3,
+                   median(tc, (size_t)reps) / median(tf, (size_t)reps));
+        }
         free(x);
         free(y);
     }
