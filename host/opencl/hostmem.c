@@ -63,7 +63,7 @@
 struct clpool__cl_block {
     void *p;
     cl_mem mem; /* the pinned block's buffer, mapped at p; NULL: ordinary memory */
-    int freed;  /* host_free came while a timed-out kernel might still use it */
+    int freed;  /* host_free was called: kept while a timed-out kernel may use it */
     struct clpool__cl_block *next;
 };
 
