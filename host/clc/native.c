@@ -452,6 +452,17 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log,
     clpool__native_facts facts = {0};
     int *fibers = NULL, any_fibers = 0;
 
+    char march[80];
+    if (add_all(&flags, base_flags, sizeof base_flags / sizeof base_flags[0]) != 0 ||
+        clpool__argv_add(&flags, march_flag(march, sizeof march)) != 0) {
+        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's flags");
+        goto free_all;
+    }
+    /* The options first: a bad one is the build's error (CLPOOL_EBUILD),
+     * whatever the scan below would make of it. */
+    status = clpool__map_options(pool, prog->options, &flags);
+    if (status != CLPOOL_OK)
+        goto free_all;
     /* With CC unset the compiler depends on whether the program names
      * vector types, which the selection tells when they are allowed; the
      * selection is made again only when they are used and the compiler
@@ -463,15 +474,6 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log,
             goto free_all;
     }
     status = clpool__compiler_words(pool, env_cc || facts.uses_vectors, &cc);
-    if (status != CLPOOL_OK)
-        goto free_all;
-    char march[80];
-    if (add_all(&flags, base_flags, sizeof base_flags / sizeof base_flags[0]) != 0 ||
-        clpool__argv_add(&flags, march_flag(march, sizeof march)) != 0) {
-        status = clpool__error(pool, CLPOOL_ENOMEM, "no memory for the compiler's flags");
-        goto free_all;
-    }
-    status = clpool__map_options(pool, prog->options, &flags);
     if (status != CLPOOL_OK)
         goto free_all;
     status = compiler_identity(pool, &cc, &macros);
