@@ -95,6 +95,8 @@ struct clpool_kernel {
                                       on first use; NULL until then */
     int window_whole_only;         /* the backend's note, made with window_impl: this
                                       kernel runs only in a window over the whole range */
+    int window_never;              /* the backend's note: this kernel has a wrapper it
+                                      must not run (clpool__window_local_vars) */
 };
 
 struct clpool_buffer {

@@ -151,8 +151,10 @@ static int map_elementwise(clpool_kernel *k, const clpool__nd *nd, const clpool_
     if (offset)
         return clpool__error(pool, CLPOOL_EINVAL,
                              "kernel '%s': host arrays (clpool_in/out/inout) in a range with an "
-                             "offset need a kernel whose parameters clpool can read and pass "
-                             "through a window; pass buffers (clpool_buf) instead",
+                             "offset need a kernel that clpool can run through a window: "
+                             "parameters it can read and, on OpenCL, no __local variables "
+                             "declared in the program (a kernel called from clpool's window "
+                             "may not have them); pass buffers (clpool_buf) instead",
                              k->name);
     memcpy(run, args, nargs * sizeof *run);
     int status = stage(k, nd->items, args, nargs, clpool__is_elementwise, run, temps);

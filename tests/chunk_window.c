@@ -1,7 +1,8 @@
 /*
  * The window wrappers' text (clc/window.h), without a device: where each
  * wrapper goes, what it passes, the #line that follows it, and the kernels
- * that get none.
+ * that get none; and which programs must not run through them
+ * (clpool__window_local_vars).
  */
 #include "task.h"
 
@@ -85,5 +86,31 @@ int main(void)
                  "}\n");
     ASSERT(at(t, "if (x[1])") < at(t, "clpool_window_k("));
     free(t);
+
+    /* __local parameters alone may go through a wrapper; a __local
+     * variable in a body, or a helper's __local pointer, may not. */
+    static const struct {
+        const char *src;
+        int want;
+    } locals[] = {
+        {"__kernel void a(__global float *x) { x[0] = 1; }\n", 0},
+        {"__kernel void a(__global float *x, __local float *t) { t[0] = x[0]; }\n", 0},
+        {"__kernel void a(__global float *x, local float *t, __local int *u) { }\n"
+         "__kernel void b(__global float *y, __local float *v) { }\n", 0},
+        {"__kernel void a(__global float *x) { __local float t[4]; t[0] = x[0]; }\n", 1},
+        {"__kernel void a(__global float *x, __local float *t) { local int n; }\n", 1},
+        {"void h(__local float *t) { }\n"
+         "__kernel void a(__global float *x, __local float *t) { h(t); }\n", 1},
+        {"/* __local */ __kernel void a(__global float *x) { }\n", 0},
+    };
+    for (size_t i = 0; i < sizeof locals / sizeof locals[0]; i++) {
+        clpool__kernel_sig *sigs = NULL;
+        size_t n = 0;
+        ASSERT_EQ(clpool__sig_parse(locals[i].src, &sigs, &n), 0);
+        int got = clpool__window_local_vars(locals[i].src, sigs, n);
+        clpool__sig_free(sigs, n);
+        if (got != locals[i].want)
+            FAIL_("window_local_vars(%s) = %d, want %d", locals[i].src, got, locals[i].want);
+    }
     return 0;
 }

@@ -69,6 +69,23 @@ int clpool__window_uses_groups(const char *source)
     return 0;
 }
 
+int clpool__window_local_vars(const char *source, const clpool__kernel_sig *sigs, size_t nsigs)
+{
+    size_t params = 0, named = 0;
+    for (size_t k = 0; k < nsigs; k++)
+        for (size_t i = 0; i < sigs[k].nparams; i++)
+            params += sigs[k].params[i].kind == CLPOOL__PARAM_LOCAL;
+    clpool__scan s;
+    clpool__tok t;
+    clpool__scan_init(&s, source);
+    while (clpool__scan_next(&s, &t))
+        if (t.kind == CLPOOL__TOK_IDENT &&
+            ((t.len == 7 && memcmp(source + t.start, "__local", 7) == 0) ||
+             (t.len == 5 && memcmp(source + t.start, "local", 5) == 0)))
+            named++;
+    return named > params;
+}
+
 /* What follows a kernel: its window wrapper, and the table of its struct
  * parameters' sizes (clc/sizes.h), each where the kernel can have it. */
 static void add_extras(clpool__buf *b, const clpool__kernel_sig *sig)

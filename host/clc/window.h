@@ -38,6 +38,15 @@ int clpool__window_wrappable(const clpool__kernel_sig *sig);
  * whole range, or unchunked. */
 int clpool__window_uses_groups(const char *source);
 
+/* Nonzero if source names __local (or local) more often than the kernels
+ * in sigs have __local parameters: a __local variable declared in a body,
+ * or a helper taking a __local pointer. OpenCL C leaves a kernel that
+ * declares __local variables and is called from another kernel to the
+ * implementation, and PoCL 3.1 gets it wrong even over the whole range
+ * (reduce.cl with a range offset: wrong in 94 of 200 runs): such programs
+ * are never run through their wrappers. */
+int clpool__window_local_vars(const char *source, const clpool__kernel_sig *sigs, size_t nsigs);
+
 /* source with the wrapper of every wrappable kernel in sigs (parsed from
  * source) placed after the kernel's body, inside the same preprocessor
  * conditionals, followed by a #line directive so that the compiler's line

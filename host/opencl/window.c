@@ -28,9 +28,14 @@ static int window_kernel(clpool_kernel *k, cl_kernel *out)
     }
     clpool_program *prog = k->prog;
     /* No wrapper was generated, or the program built without them (see
-     * program.c): the core maps such a kernel whole. */
-    if (k->sig == NULL || !clpool__window_wrappable(k->sig))
+     * program.c), or the wrapper would call a kernel that declares __local
+     * variables: the core maps such a kernel whole. */
+    if (k->window_never || k->sig == NULL || !clpool__window_wrappable(k->sig))
         return CLPOOL__ENOWINDOW;
+    if (clpool__window_local_vars(prog->source, prog->sigs, prog->nsigs)) {
+        k->window_never = 1;
+        return CLPOOL__ENOWINDOW;
+    }
     char *name = clpool__asprintf(CLPOOL__WINDOW_PREFIX "%s", k->name);
     if (name == NULL)
         return clpool__error(prog->pool, CLPOOL_ENOMEM, "no memory for a kernel name");
