@@ -224,7 +224,7 @@ static int ask_note(clpool *pool, char *buf, size_t len)
     /* Asking may fail (no compiler yet): that is for the first build to
      * report, not for the pool's message. */
     char *kept = clpool__error_swap(pool, NULL);
-    char plain[200], vec[200];
+    char plain[180], vec[180];
     int answered = ask_one(pool, 0, plain, sizeof plain);
     if (!clpool__compiler_from_env()) {
         char a[32], b[32];

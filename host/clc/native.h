@@ -134,7 +134,7 @@ int clpool__native_build(clpool_program *prog, char **so_path, char **log,
  * into buf (CLPOOL__COMPILER_NOTE_MAX bytes hold any note). Asks the compiler (or the cache of its identity) once per
  * process for each CC and PATH; never fails and leaves the pool's message
  * as it was. */
-#define CLPOOL__COMPILER_NOTE_MAX 320
+#define CLPOOL__COMPILER_NOTE_MAX 400
 void clpool__native_compiler_note(clpool *pool, char *buf, size_t len);
 
 #endif /* CLPOOL_CLC_NATIVE_H */

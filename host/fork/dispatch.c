@@ -126,9 +126,11 @@ void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_
     struct clpool__fork_ctl *ctl = fp->ctl;
     job->nworkers = fp->nlive;
     /* The copies are over: idle workers may spin again (copy.c). */
-    atomic_store_explicit(&ctl->nap, 0, memory_order_relaxed);
+    if (atomic_load_explicit(&ctl->nap, memory_order_relaxed) != 0)
+        atomic_store_explicit(&ctl->nap, 0, memory_order_relaxed);
     /* The parent runs: a late-set parent_waking (fork.h) is over too. */
-    atomic_store_explicit(&ctl->parent_waking, 0, memory_order_relaxed);
+    if (atomic_load_explicit(&ctl->parent_waking, memory_order_relaxed) != 0)
+        atomic_store_explicit(&ctl->parent_waking, 0, memory_order_relaxed);
     atomic_store_explicit(&job->next, 0, memory_order_relaxed);
     atomic_store_explicit(&job->done, 0, memory_order_relaxed);
     /* Release: a worker that sees gen sees the job's contents. */
@@ -139,6 +141,8 @@ void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_
      * wait_done wakes them if the job is not done after LAZY_WAKE_NS. */
     if (!lazy || atomic_load_explicit(&ctl->sleepers, memory_order_seq_cst) >= fp->nlive)
         wake_sleepers(ctl);
+    job->pub_ns = clpool__fork_now_ns();
+    atomic_store_explicit(&job->pub_gen, gen, memory_order_release);
 }
 
 /* Has worker i died? A death is recorded in *f (the first one only) if the
@@ -196,8 +200,13 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
         return f->status;
     uint64_t start = clpool__fork_now_ns();
     const int crowded = !every_worker && fp->nlive >= fp->ncpus;
-    if (crowded)
-        atomic_store_explicit(&ctl->parent_cpu, sched_getcpu(), memory_order_relaxed);
+    if (crowded) {
+        /* Stored only when it changes: the line is the one the workers
+         * finish on. */
+        int32_t cpu = (int32_t)sched_getcpu();
+        if (atomic_load_explicit(&ctl->parent_cpu, memory_order_relaxed) != cpu)
+            atomic_store_explicit(&ctl->parent_cpu, cpu, memory_order_relaxed);
+    }
     int woken = 0;
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen) {
@@ -238,7 +247,8 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
             clpool__fork_futex_wait(&ctl->done_gen, seen, slice);
         }
         atomic_store_explicit(&ctl->parent_sleeping, 0, memory_order_relaxed);
-        atomic_store_explicit(&ctl->parent_waking, 0, memory_order_relaxed);
+        if (atomic_load_explicit(&ctl->parent_waking, memory_order_relaxed) != 0)
+            atomic_store_explicit(&ctl->parent_waking, 0, memory_order_relaxed);
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen) {
             return CLPOOL_OK;
         }

@@ -122,6 +122,12 @@ struct clpool__fork_job {
     size_t local_total;
     char path[PATH_MAX];
     char name[FORK_NAME_MAX];
+    /* When the parent published the job (clpool__fork_now_ns), valid once
+     * pub_gen is gen: written after the publication, so that the clock is
+     * read beside the workers' start rather than before it; a worker that
+     * spun for the job reads it after its part to learn the gap. */
+    alignas(FORK_LINE) uint64_t pub_ns;
+    _Atomic uint32_t pub_gen;
     /* The next item nobody has claimed yet (maps). */
     alignas(FORK_LINE) _Atomic size_t next;
     /* Items finished (maps) or workers finished (commands). */
@@ -158,12 +164,14 @@ struct clpool__fork_ctl {
     /* Nonzero while the parent copies with every CPU (copy.c): idle
      * workers stop spinning and sleep. Cleared by the next publication. */
     _Atomic uint32_t nap;
+    /* Set by the worker that wakes the sleeping parent, cleared by the
+     * parent once it runs: until then spinning workers yield their CPUs.
+     * On this line because spinning workers read it with gen; it is
+     * written only around a sleep of the parent. */
+    _Atomic uint32_t parent_waking;
     /* The last finished job (the parent's futex word). */
     alignas(FORK_LINE) _Atomic uint32_t done_gen;
     _Atomic uint32_t parent_sleeping;
-    /* Set by the worker that wakes the sleeping parent, cleared by the
-     * parent once it runs: until then spinning workers yield their CPUs. */
-    _Atomic uint32_t parent_waking;
     /* The CPU the parent was on when it began to spin for the newest job
      * (-1: unknown): a worker that finishes it on the same CPU has taken
      * the parent's place and yields (worker_main.c, finish()). */
