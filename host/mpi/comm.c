@@ -56,12 +56,17 @@ double cmpi__now(void)
  * of 0.83; with 1.28 ms, 1.06 s and 0.89-0.95 (clpool-mpi-bench, 5 runs).
  * A message then waits at most ~1.3 ms for its answer once a wait has
  * found nothing for ~2.5 ms; any progress starts the wait short again. */
-void cmpi__backoff(int *idle)
+long cmpi__backoff_ns(int *idle)
 {
     int shift = *idle < CMPI__BACKOFF_STEPS ? *idle : CMPI__BACKOFF_STEPS;
-    struct timespec ts = {0, 20000L << shift};
-    nanosleep(&ts, NULL);
     (*idle)++;
+    return 20000L << shift;
+}
+
+void cmpi__backoff(int *idle)
+{
+    struct timespec ts = {0, cmpi__backoff_ns(idle)};
+    nanosleep(&ts, NULL);
 }
 
 /* The comm's duplicate, made at its first call (collective, but polled: a

@@ -121,10 +121,9 @@ void cmpi__compute_wait(cmpi__compute *cp, int *idle)
         cmpi__backoff(idle);
         return;
     }
-    int shift = *idle < CMPI__BACKOFF_STEPS ? *idle : CMPI__BACKOFF_STEPS;
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += 20000L << shift;
+    until.tv_nsec += cmpi__backoff_ns(idle);
     if (until.tv_nsec >= 1000000000L) {
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
@@ -134,7 +133,6 @@ void cmpi__compute_wait(cmpi__compute *cp, int *idle)
     while (cp->done == NULL && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&cp->done_cv, &cp->mu, &until);
     pthread_mutex_unlock(&cp->mu);
-    (*idle)++;
 }
 
 /* Stops the thread after the chunk it is running (waiting for it: the

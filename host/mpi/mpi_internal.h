@@ -129,8 +129,11 @@ typedef struct cmpi__call {
 int cmpi__comm_get(MPI_Comm user, MPI_Comm *dup, unsigned *epoch, char *msg, size_t len);
 int cmpi__tag(const cmpi__call *c, int type);
 double cmpi__now(void);
-/* 20 us << min(*idle, CMPI__BACKOFF_STEPS): see comm.c. */
+/* A wait that found nothing sleeps 20 us << min(*idle, CMPI__BACKOFF_STEPS)
+ * and counts itself in *idle (see comm.c); cmpi__backoff_ns only says how
+ * long, for a wait of another kind (cmpi__compute_wait). */
 #define CMPI__BACKOFF_STEPS 6
+long cmpi__backoff_ns(int *idle);
 void cmpi__backoff(int *idle);
 int cmpi__mpi_fail(cmpi__call *c, int rc, const char *what);
 void cmpi__fail(cmpi__call *c, int status, int rank, const char *fmt, ...)

@@ -22,7 +22,7 @@
  *
  * Usage: clpool-fork_vs_openmp [--reps N] [--latency-calls N] [--workers N] [--quick]
  */
-#include <clpool.h>
+#include "tool.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -36,56 +36,6 @@
 #ifdef CLPOOL_HAVE_OPENMP
 #include <omp.h>
 #endif
-
-#define CHECK(pool, call)                                                                   \
-    do {                                                                                    \
-        int rc_ = (call);                                                                   \
-        if (rc_ != CLPOOL_OK) {                                                             \
-            fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call,               \
-                    clpool_err_name(rc_), clpool_errmsg(pool));                             \
-            exit(1);                                                                        \
-        }                                                                                   \
-    } while (0)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n);
-    if (p == NULL) {
-        fprintf(stderr, "out of memory (%zu bytes)\n", n);
-        exit(1);
-    }
-    return p;
-}
-
-static clpool_kernel *kernel(clpool *pool, const char *file, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", CLPOOL_KERNELS_DIR, file);
-    clpool_program *prog;
-    clpool_kernel *k;
-    CHECK(pool, clpool_program_file(pool, path, NULL, &prog));
-    CHECK(pool, clpool_kernel_get(prog, name, &k));
-    return k; /* freed with the pool */
-}
 
 /* ------------------------------------------------------------ the C side */
 
@@ -160,48 +110,6 @@ static void report(const char *what, double t_fork, double t_c, const char *c_na
            t_fork * 1e3, c_name, t_c * 1e3, ratio, target, ratio >= target ? "met" : "MISSED");
 }
 
-/* The workers are this process's children. */
-static size_t worker_pids(pid_t *pids, size_t max)
-{
-    size_t n = 0;
-    DIR *d = opendir("/proc/self/task");
-    if (d == NULL)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
-            continue;
-        long pid;
-        while (n < max && fscanf(f, "%ld", &pid) == 1)
-            pids[n++] = (pid_t)pid;
-        fclose(f);
-    }
-    closedir(d);
-    return n;
-}
-
-static long long cpu_ticks(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    char *p = strrchr(buf, ')');
-    unsigned long long u = 0, s = 0;
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &u,
-                            &s) != 2)
-        return 0;
-    return (long long)(u + s);
-}
 
 int main(int argc, char **argv)
 {
@@ -277,9 +185,9 @@ int main(int argc, char **argv)
            clpool_describe(pool), online, reps);
 #endif
 
-    clpool_kernel *kmandel = kernel(pool, "mandelbrot.cl", "mandelbrot");
-    clpool_kernel *kbs = kernel(pool, "blackscholes.cl", "blackscholes");
-    clpool_kernel *ksaxpy = kernel(pool, "saxpy.cl", "saxpy");
+    clpool_kernel *kmandel = tool_kernel(pool, "mandelbrot.cl", "mandelbrot", NULL);
+    clpool_kernel *kbs = tool_kernel(pool, "blackscholes.cl", "blackscholes", NULL);
+    clpool_kernel *ksaxpy = tool_kernel(pool, "saxpy.cl", "saxpy", NULL);
     double *tf = xmalloc((size_t)reps * sizeof *tf), *tc = xmalloc((size_t)reps * sizeof *tc);
 
     /* Mandelbrot. */

@@ -25,7 +25,7 @@
  * Usage: clpool-speed_vs_openmp [--reps N] [--workers N] [--only LIST]
  *   LIST: figure numbers, e.g. 1,3,5
  */
-#include <clpool.h>
+#include "tool.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -40,61 +40,11 @@
 #include <omp.h>
 #endif
 
-#define CHECK(pool, call)                                                                   \
-    do {                                                                                    \
-        int rc_ = (call);                                                                   \
-        if (rc_ != CLPOOL_OK) {                                                             \
-            fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call,               \
-                    clpool_err_name(rc_), clpool_errmsg(pool));                             \
-            exit(1);                                                                        \
-        }                                                                                   \
-    } while (0)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void pause_ns(long ns)
 {
     struct timespec ts = {ns / 1000000000L, ns % 1000000000L};
     while (nanosleep(&ts, &ts) != 0)
         ;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n);
-    if (p == NULL) {
-        fprintf(stderr, "out of memory (%zu bytes)\n", n);
-        exit(1);
-    }
-    return p;
-}
-
-static clpool_kernel *kernel(clpool *pool, const char *file, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", CLPOOL_KERNELS_DIR, file);
-    clpool_program *prog;
-    clpool_kernel *k;
-    CHECK(pool, clpool_program_file(pool, path, NULL, &prog));
-    CHECK(pool, clpool_kernel_get(prog, name, &k));
-    return k; /* freed with the pool */
 }
 
 /* ------------------------------------------------------------ the C side */
@@ -185,49 +135,6 @@ static void ratio_line(int fig, const char *what, double t_fork, double t_c, dou
     fflush(stdout);
 }
 
-/* The workers are this process's children. */
-static size_t worker_pids(pid_t *pids, size_t max)
-{
-    size_t n = 0;
-    DIR *d = opendir("/proc/self/task");
-    if (d == NULL)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
-            continue;
-        long pid;
-        while (n < max && fscanf(f, "%ld", &pid) == 1)
-            pids[n++] = (pid_t)pid;
-        fclose(f);
-    }
-    closedir(d);
-    return n;
-}
-
-/* utime + stime of a process, in clock ticks. */
-static long long cpu_ticks(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    char *p = strrchr(buf, ')');
-    unsigned long long u = 0, s = 0;
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &u,
-                            &s) != 2)
-        return 0;
-    return (long long)(u + s);
-}
 
 static int wanted(const char *only, int fig)
 {
@@ -340,7 +247,7 @@ int main(int argc, char **argv)
            sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2], reps);
     fflush(stdout);
 
-    clpool_kernel *ksaxpy = kernel(pool, "saxpy.cl", "saxpy");
+    clpool_kernel *ksaxpy = tool_kernel(pool, "saxpy.cl", "saxpy", NULL);
     double *tf = xmalloc((size_t)(reps > 200 ? reps : 200) * sizeof *tf);
     double *tc = xmalloc((size_t)(reps > 200 ? reps : 200) * sizeof *tc);
 
@@ -419,7 +326,7 @@ int main(int argc, char **argv)
     if (wanted(only, 4)) {
         const uint32_t count = 4096;
         const float eps2 = 0.01f;
-        clpool_kernel *knb = kernel(pool, "nbody.cl", "nbody");
+        clpool_kernel *knb = tool_kernel(pool, "nbody.cl", "nbody", NULL);
         float *h[7];
         clpool_buffer *b[7];
         for (int j = 0; j < 7; j++) {

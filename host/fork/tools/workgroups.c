@@ -18,7 +18,7 @@
  *
  * Usage: clpool-workgroups [--reps N] [--workers N] [--size N] (matmul side)
  */
-#include <clpool.h>
+#include "tool.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -26,46 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define CHECK(pool, call)                                                                   \
-    do {                                                                                    \
-        int rc_ = (call);                                                                   \
-        if (rc_ != CLPOOL_OK) {                                                             \
-            fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call,              \
-                    clpool_err_name(rc_), clpool_errmsg(pool));                             \
-            exit(1);                                                                        \
-        }                                                                                   \
-    } while (0)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static clpool_kernel *kernel(clpool *pool, const char *file, const char *name,
-                             clpool_program **prog)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", CLPOOL_KERNELS_DIR, file);
-    clpool_kernel *k;
-    CHECK(pool, clpool_program_file(pool, path, NULL, prog));
-    CHECK(pool, clpool_kernel_get(*prog, name, &k));
-    return k;
-}
 
 /* ---------------------------------------------------------------- matmul */
 
@@ -79,7 +39,7 @@ typedef struct mm {
 static void mm_open(mm *m, clpool *pool, const float *a, const float *b, size_t n)
 {
     m->pool = pool;
-    m->k = kernel(pool, "matmul.cl", "matmul", &m->prog);
+    m->k = tool_kernel(pool, "matmul.cl", "matmul", &m->prog);
     size_t bytes = n * n * sizeof(float);
     CHECK(pool, clpool_buffer_new(pool, bytes, &m->a));
     CHECK(pool, clpool_buffer_new(pool, bytes, &m->b));
@@ -153,7 +113,7 @@ static void red_open(red *r, clpool *pool, const float *x, size_t n, int fibers)
         CHECK(pool, clpool_program_source(pool, src, NULL, &r->prog));
         CHECK(pool, clpool_kernel_get(r->prog, "reduce", &r->k));
     } else {
-        r->k = kernel(pool, "reduce.cl", "reduce", &r->prog);
+        r->k = tool_kernel(pool, "reduce.cl", "reduce", &r->prog);
     }
     CHECK(pool, clpool_buffer_new(pool, n * sizeof(float), &r->x));
     CHECK(pool, clpool_buffer_new(pool, n / 256 * sizeof(float), &r->part));
@@ -328,7 +288,7 @@ int main(int argc, char **argv)
 
     /* a barrier-free kernel with and without a local size (fork) */
     clpool_program *sp;
-    clpool_kernel *sk = kernel(fork, "saxpy.cl", "saxpy", &sp);
+    clpool_kernel *sk = tool_kernel(fork, "saxpy.cl", "saxpy", &sp);
     clpool_buffer *bx, *by;
     CHECK(fork, clpool_buffer_new(fork, n * sizeof(float), &bx));
     CHECK(fork, clpool_buffer_new(fork, n * sizeof(float), &by));
