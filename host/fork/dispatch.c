@@ -141,8 +141,6 @@ void clpool__fork_job_publish(struct clpool__fork_pool *fp, struct clpool__fork_
      * wait_done wakes them if the job is not done after LAZY_WAKE_NS. */
     if (!lazy || atomic_load_explicit(&ctl->sleepers, memory_order_seq_cst) >= fp->nlive)
         wake_sleepers(ctl);
-    job->pub_ns = clpool__fork_now_ns();
-    atomic_store_explicit(&job->pub_gen, gen, memory_order_release);
 }
 
 /* Has worker i died? A death is recorded in *f (the first one only) if the
@@ -198,7 +196,9 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
         look_at(fp, fp->next_look, gen, every_worker, f);
     if (f->status != CLPOOL_OK)
         return f->status;
-    uint64_t start = clpool__fork_now_ns();
+    /* The clock is first read after 64 spins: a small map is done by then,
+     * and the read would be on its path (a few tens of ns in a VM). */
+    uint64_t start = 0;
     const int crowded = !every_worker && fp->nlive >= fp->ncpus;
     if (crowded) {
         /* Stored only when it changes: the line is the one the workers
@@ -214,7 +214,10 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
         }
         clpool__fork_relax();
         if ((i & 63) == 0) {
-            uint64_t spun = clpool__fork_now_ns() - start;
+            uint64_t now = clpool__fork_now_ns();
+            if (start == 0)
+                start = now;
+            uint64_t spun = now - start;
             if (!woken && spun > LAZY_WAKE_NS) {
                 wake_sleepers(ctl);
                 woken = 1;
@@ -396,6 +399,14 @@ static int ensure_workers(struct clpool__fork_pool *fp, int thorough)
                : clpool__error(fp->pool, CLPOOL_EWORKER, "fork backend: no worker processes");
 }
 
+/* Sets argument i of a job's slot, storing only if it changes (see struct
+ * clpool__fork_job). */
+static void store_arg(struct clpool__fork_job *job, size_t i, void *p)
+{
+    if (job->argv[i] != p)
+        job->argv[i] = p;
+}
+
 /* Starts the work-groups [first, first+count) of the range nd (its local
  * sizes set) and returns once they are published; finish_map waits for
  * them. shift[i] (NULL: all 0) moves buffer argument i's pointer back by
@@ -420,15 +431,21 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
     struct clpool__fork_job *job = clpool__fork_job_begin(fp, &gen);
     job->cmd = FORK_CMD_MAP;
     job->kslot = fk->kslot;
-    clpool__native_range_of(nd, &job->range);
+    /* What lies outside the header line is stored only where it changes
+     * (see struct clpool__fork_job): zeroed first, for the padding. */
+    struct clpool__native_range range;
+    memset(&range, 0, sizeof range);
+    clpool__native_range_of(nd, &range);
+    if (memcmp(&job->range, &range, sizeof range) != 0)
+        job->range = range;
     job->n = count;
     job->first = first;
     job->unit = 1;
     for (unsigned d = 0; d < 3; d++)
-        job->unit *= job->range.elsize[d];
+        job->unit *= range.elsize[d];
     size_t off = 0;
     job->nlocal = 0;
-    job->local_total = 0;
+    size_t local_total = 0;
     for (size_t i = 0; i < nargs; i++) {
         if (args[i].kind == CLPOOL_ARG_LOCAL) {
             /* Each worker runs one group at a time: one block per worker,
@@ -438,13 +455,12 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
                                      "kernel '%s' argument %zu: the fork backend passes at most "
                                      "%d __local parameters to a kernel",
                                      k->name, i, FORK_MAX_LOCAL_ARGS);
-            size_t at = (job->local_total + FORK_SCALAR_ALIGN - 1) &
-                        ~(size_t)(FORK_SCALAR_ALIGN - 1);
+            size_t at = (local_total + FORK_SCALAR_ALIGN - 1) & ~(size_t)(FORK_SCALAR_ALIGN - 1);
             job->local_arg[job->nlocal] = (uint32_t)i;
             job->local_off[job->nlocal] = at;
             job->nlocal++;
-            job->local_total = at + args[i].size;
-            job->argv[i] = NULL;
+            local_total = at + args[i].size;
+            store_arg(job, i, NULL);
             continue;
         }
         if (args[i].kind == CLPOOL_ARG_BUFFER) {
@@ -452,7 +468,7 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
              * buffer (outside any object), which pointer arithmetic may not
              * express; the kernel only touches bytes inside the buffer. */
             uintptr_t p = (uintptr_t)args[i].buf->impl;
-            job->argv[i] = (void *)(p - (shift != NULL ? shift[i] : 0));
+            store_arg(job, i, (void *)(p - (shift != NULL ? shift[i] : 0)));
             continue;
         }
         size_t size = args[i].size;
@@ -462,10 +478,14 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
                                  "kernel '%s' argument %zu: the fork backend passes at most %d "
                                  "bytes of by-value arguments to a kernel",
                                  k->name, i, FORK_SCALAR_BYTES);
-        memcpy(job->scalars + off, clpool__arg_bytes(&args[i]), size);
-        job->argv[i] = job->scalars + off;
+        const void *bytes = clpool__arg_bytes(&args[i]);
+        if (memcmp(job->scalars + off, bytes, size) != 0)
+            memcpy(job->scalars + off, bytes, size);
+        store_arg(job, i, job->scalars + off);
         off += size;
     }
+    if (job->nlocal != 0)
+        job->local_total = local_total;
 
     fp->flight.k = k;
     fp->flight.job = job;

@@ -104,6 +104,9 @@ struct clpool__fork_job {
     uint32_t cmd;
     uint32_t nworkers; /* live workers when published: chunk sizes, acks */
     uint32_t pslot, kslot;
+    /* Maps: the __local parameters (see local_arg below); here, in the line
+     * every worker reads anyway, since each map looks at it. */
+    uint32_t nlocal;
     size_t n;          /* maps: work-groups; commands: acks expected */
     /* Maps: the kernel runs the work-groups [first, first+n) of range (a
      * chunk of a bigger map, host/chunk.c, is a slice of its groups; a whole
@@ -111,23 +114,20 @@ struct clpool__fork_job {
      * into the kernel and the ranges shown to the parent are offset by
      * first. unit is the items of a whole group, for claim sizes. */
     size_t first, unit;
+    /* The parent stores range, argv and the scalars only where they differ
+     * from what the slot held: a line left as it was stays in the workers'
+     * caches, and a small map then costs only the lines that must change
+     * hands (this header, next, done). */
     struct clpool__native_range range;
     void *argv[FORK_MAX_ARGS];
     /* Maps: the __local parameters, whose argv entries the worker points
-     * at its own memory: argument local_arg[i] gets local_bytes[i] bytes at
-     * local_off[i] of a block of local_total (aligned to FORK_SCALAR_ALIGN). */
-    uint32_t nlocal;
+     * at its own memory: argument local_arg[i] points at local_off[i]
+     * of a block of local_total (aligned to FORK_SCALAR_ALIGN). */
     uint32_t local_arg[FORK_MAX_LOCAL_ARGS];
     size_t local_off[FORK_MAX_LOCAL_ARGS];
     size_t local_total;
     char path[PATH_MAX];
     char name[FORK_NAME_MAX];
-    /* When the parent published the job (clpool__fork_now_ns), valid once
-     * pub_gen is gen: written after the publication, so that the clock is
-     * read beside the workers' start rather than before it; a worker that
-     * spun for the job reads it after its part to learn the gap. */
-    alignas(FORK_LINE) uint64_t pub_ns;
-    _Atomic uint32_t pub_gen;
     /* The next item nobody has claimed yet (maps). */
     alignas(FORK_LINE) _Atomic size_t next;
     /* Items finished (maps) or workers finished (commands). */

@@ -62,10 +62,9 @@ struct worker {
     unsigned char *local_mem;
     size_t local_len;
     uint64_t gap_avg; /* running average of the gaps between jobs (ns) */
-    /* When the last wait for a job began, and whether the gap it ended in
-     * is still to be noted (a spin that found the job: see note_spun_gap). */
-    uint64_t wait_start;
-    int gap_pending;
+    /* The gap a spin that found its job measured, noted after the job (see
+     * wait_for_job). */
+    uint64_t spun_gap;
     int crowded;      /* as many workers as CPUs, or more: see finish() */
 };
 
@@ -110,17 +109,13 @@ static void note_gap(struct worker *w, uint64_t gap)
 }
 
 /* The gap of a job found while spinning, noted after this worker's part
- * of it, from the parent's publication time: a clock read on arrival
- * would delay every small map (about 40 ns, measured). */
-static void note_spun_gap(struct worker *w, const struct clpool__fork_job *job, uint32_t gen)
+ * of it: off the small map's path. */
+static void note_spun_gap(struct worker *w)
 {
-    if (!w->gap_pending)
-        return;
-    w->gap_pending = 0;
-    if (atomic_load_explicit(&job->pub_gen, memory_order_acquire) != gen)
-        return; /* not written yet: this gap goes unnoted */
-    uint64_t t = job->pub_ns;
-    note_gap(w, t > w->wait_start ? t - w->wait_start : 0);
+    if (w->spun_gap != UINT64_MAX) {
+        note_gap(w, w->spun_gap);
+        w->spun_gap = UINT64_MAX;
+    }
 }
 
 static void set_err(struct clpool__fork_wshared *me, const char *fmt, const char *a,
@@ -243,7 +238,7 @@ static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen
         if (done + (end - begin) == n)
             finish(w->ctl, gen, w->crowded);
     }
-    note_spun_gap(w, job, gen);
+    note_spun_gap(w);
 }
 
 static void run_command(struct worker *w, struct clpool__fork_job *job, uint32_t gen)
@@ -268,7 +263,7 @@ static void run_command(struct worker *w, struct clpool__fork_job *job, uint32_t
     size_t done = atomic_fetch_add_explicit(&job->done, 1, memory_order_acq_rel);
     if (done + 1 == job->n)
         finish(w->ctl, gen, 0);
-    note_spun_gap(w, job, gen);
+    note_spun_gap(w);
 }
 
 /* Returns a generation other than seen: spins first, then sleeps. The spin
@@ -278,13 +273,18 @@ static uint32_t wait_for_job(struct worker *w, uint32_t seen)
 {
     struct clpool__fork_ctl *ctl = w->ctl;
     uint32_t g;
-    const uint64_t start = clpool__fork_now_ns(), budget = spin_budget(w);
-    w->wait_start = start;
-    w->gap_pending = 0;
+    /* The clock is read every 256 spins only, from the 256th on: a job
+     * found before it is a gap of a few microseconds, noted as 0 (a clock
+     * read on the way to the next job, or on arrival, would be on the path
+     * of every small map: about 40 ns each in a VM, measured), and one found
+     * later is noted as the time to the last read. Either is within a few
+     * microseconds of the gap, against spins of 200 us and more. */
+    const uint64_t budget = spin_budget(w);
+    uint64_t start = 0, last = 0;
     for (unsigned i = 1;; i++) {
         g = atomic_load_explicit(&ctl->gen, memory_order_acquire);
         if (g != seen) {
-            w->gap_pending = 1;
+            w->spun_gap = last - start;
             return g;
         }
         clpool__fork_relax();
@@ -297,9 +297,16 @@ static uint32_t wait_for_job(struct worker *w, uint32_t seen)
          * at 2 workers than at 1. */
         if (atomic_load_explicit(&ctl->parent_waking, memory_order_relaxed) != 0)
             (void)sched_yield();
-        if ((i & 255) == 0 && clpool__fork_now_ns() - start > budget)
-            break;
+        if ((i & 255) == 0) {
+            last = clpool__fork_now_ns();
+            if (start == 0)
+                start = last;
+            else if (last - start > budget)
+                break;
+        }
     }
+    if (start == 0)
+        start = clpool__fork_now_ns();
     for (;;) {
         /* Announce the sleep before the last look, so that the parent's
          * store to gen and its look at sleepers cannot both miss (seq_cst).
@@ -317,6 +324,7 @@ static uint32_t wait_for_job(struct worker *w, uint32_t seen)
         g = atomic_load_explicit(&ctl->gen, memory_order_acquire);
         if (g != seen) {
             note_gap(w, clpool__fork_now_ns() - start);
+            w->spun_gap = UINT64_MAX;
             return g;
         }
         if (getppid() != w->parent)
@@ -402,6 +410,7 @@ _Noreturn void clpool__fork_worker_main(struct clpool__fork_pool *fp, uint32_t i
     w.me = &fp->ctl->w[index];
     w.parent = fp->parent;
     w.crowded = fp->nworkers >= fp->ncpus;
+    w.spun_gap = UINT64_MAX;
 
     /* The owner may have died before the prctl: then the signal is never
      * sent, and the parent pid has already changed. */
