@@ -511,10 +511,8 @@ static int finish_map(struct clpool__fork_pool *fp)
 static size_t groups_of(const clpool__nd *nd)
 {
     size_t g = 1;
-    for (unsigned d = 0; d < 3; d++) {
-        size_t l = nd->local[d] != 0 ? nd->local[d] : 1;
-        g *= nd->global[d] / l + (nd->global[d] % l != 0);
-    }
+    for (unsigned d = 0; d < 3; d++)
+        g *= clpool__native_groups(nd->global[d], nd->local[d]);
     return g;
 }
 

@@ -25,6 +25,11 @@
  * (a group of ALIGN_ITEMS or more is aligned already, being whole). */
 static size_t chunk_for(size_t remaining, size_t nworkers, size_t unit)
 {
+    /* What is left is under the smallest claim: all of it, as below, but
+     * without the divisions (a small map's path). Neither factor is over
+     * MIN_CHUNK, so the product cannot overflow. */
+    if (remaining <= MIN_CHUNK && unit <= MIN_CHUNK && remaining * unit <= MIN_CHUNK)
+        return remaining;
     size_t c = remaining / (GUIDED_K * (nworkers ? nworkers : 1));
     if (unit < ALIGN_ITEMS) {
         size_t align = ALIGN_ITEMS / unit;
