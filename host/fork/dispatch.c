@@ -399,6 +399,28 @@ static int ensure_workers(struct clpool__fork_pool *fp, int thorough)
                : clpool__error(fp->pool, CLPOOL_EWORKER, "fork backend: no worker processes");
 }
 
+/* Copies len bytes to a job slot's dst only if they differ from what it
+ * holds (see struct clpool__fork_job). Compared here, a word at a time: a
+ * memcmp call costs more than the few words of a small map's scalars. */
+static void store_changed(void *dst, const void *src, size_t len)
+{
+    const unsigned char *d = dst, *s = src;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, d + i, 8);
+        memcpy(&b, s + i, 8);
+        if (a != b)
+            goto differ;
+    }
+    for (; i < len; i++)
+        if (d[i] != s[i])
+            goto differ;
+    return;
+differ:
+    memcpy(dst, src, len);
+}
+
 /* Sets argument i of a job's slot, storing only if it changes (see struct
  * clpool__fork_job). */
 static void store_arg(struct clpool__fork_job *job, size_t i, void *p)
@@ -436,8 +458,7 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
     struct clpool__native_range range;
     memset(&range, 0, sizeof range);
     clpool__native_range_of(nd, &range);
-    if (memcmp(&job->range, &range, sizeof range) != 0)
-        job->range = range;
+    store_changed(&job->range, &range, sizeof range);
     job->n = count;
     job->first = first;
     job->unit = 1;
@@ -479,8 +500,7 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
                                  "bytes of by-value arguments to a kernel",
                                  k->name, i, FORK_SCALAR_BYTES);
         const void *bytes = clpool__arg_bytes(&args[i]);
-        if (memcmp(job->scalars + off, bytes, size) != 0)
-            memcpy(job->scalars + off, bytes, size);
+        store_changed(job->scalars + off, bytes, size);
         store_arg(job, i, job->scalars + off);
         off += size;
     }
