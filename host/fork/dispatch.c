@@ -421,6 +421,18 @@ differ:
     memcpy(dst, src, len);
 }
 
+/* Whether two ranges are the same: what the native range is made from. */
+static int same_nd(const clpool__nd *a, const clpool__nd *b)
+{
+    if (a->dims != b->dims)
+        return 0;
+    for (unsigned d = 0; d < CLPOOL_MAX_DIMS; d++)
+        if (a->global[d] != b->global[d] || a->local[d] != b->local[d] ||
+            a->offset[d] != b->offset[d])
+            return 0;
+    return 1;
+}
+
 /* Sets argument i of a job's slot, storing only if it changes (see struct
  * clpool__fork_job). */
 static void store_arg(struct clpool__fork_job *job, size_t i, void *p)
@@ -454,16 +466,20 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
     job->cmd = FORK_CMD_MAP;
     job->kslot = fk->kslot;
     /* What lies outside the header line is stored only where it changes
-     * (see struct clpool__fork_job): zeroed first, for the padding. */
-    struct clpool__native_range range;
-    memset(&range, 0, sizeof range);
-    clpool__native_range_of(nd, &range);
-    store_changed(&job->range, &range, sizeof range);
+     * (see struct clpool__fork_job). */
+    const uint32_t slot = gen % FORK_SLOTS;
+    if (!fp->slot_nd_set[slot] || !same_nd(&fp->slot_nd[slot], nd)) {
+        struct clpool__native_range range;
+        memset(&range, 0, sizeof range); /* the padding too, for the compare */
+        clpool__native_range_of(nd, &range);
+        store_changed(&job->range, &range, sizeof range);
+        fp->slot_nd[slot] = *nd;
+        fp->slot_unit[slot] = range.elsize[0] * range.elsize[1] * range.elsize[2];
+        fp->slot_nd_set[slot] = 1;
+    }
     job->n = count;
     job->first = first;
-    job->unit = 1;
-    for (unsigned d = 0; d < 3; d++)
-        job->unit *= range.elsize[d];
+    job->unit = fp->slot_unit[slot];
     size_t off = 0;
     job->nlocal = 0;
     size_t local_total = 0;
