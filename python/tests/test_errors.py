@@ -160,6 +160,9 @@ def test_ctrl_c_during_a_long_map(is_fork):
     # 0.3 s and must be seen at once; the pool then still works.
     code = textwrap.dedent("""
         import os, signal, threading, time, numpy as np, clpool
+        # Ctrl-C as a terminal gives it: a child of a background job (as
+        # .ci/run is when started with &) inherits SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         src = '''__kernel void spin(__global int *x, const uint iters)
         { size_t i = get_global_id(0); uint v = (uint)i;
           for (uint j = 0; j < iters; j++) v = v * 1664525u + 1013904223u;
