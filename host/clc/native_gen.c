@@ -453,6 +453,17 @@ static void caller_prologue(clpool__buf *b, const clpool__kernel_sig *sig)
                        "    clpool_w_.r = &clpool_rc_;\n");
 }
 
+/* The exported caller's declaration and the start of its definition, to
+ * the end of its prologue. */
+static void exported_head(clpool__buf *b, const clpool__kernel_sig *sig, const char *params)
+{
+    clpool__buf_fmt(b, "void " CLPOOL__NATIVE_PREFIX "%s%s"
+                       " __attribute__((visibility(\"default\")));\n",
+                    sig->name, params);
+    clpool__buf_fmt(b, "void " CLPOOL__NATIVE_PREFIX "%s%s\n{\n", sig->name, params);
+    caller_prologue(b, sig);
+}
+
 /* The exported caller of the ABI in native.h: the groups [gb, ge) of the
  * range, each run row by row (dimensions 2 and 1), and each row as one loop
  * over dimension 0 that the compiler can inline the kernel into and
@@ -507,11 +518,7 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers, i
                         sig->name, params);
         caller_prologue(b, sig);
     } else {
-        clpool__buf_fmt(b, "void " CLPOOL__NATIVE_PREFIX "%s%s"
-                           " __attribute__((visibility(\"default\")));\n",
-                        sig->name, params);
-        clpool__buf_fmt(b, "void " CLPOOL__NATIVE_PREFIX "%s%s\n{\n", sig->name, params);
-        caller_prologue(b, sig);
+        exported_head(b, sig, params);
     }
     clpool__buf_str(b, "    for (size_t clpool_g_ = clpool_gb_; clpool_g_ < clpool_ge_; "
                        "clpool_g_++) {\n"
@@ -529,11 +536,7 @@ static void caller(clpool__buf *b, const clpool__kernel_sig *sig, int helpers, i
         /* Its items see nothing of their groups: a 1-D range's groups
          * [gb, ge) are one run of items, and one loop (small local sizes
          * would otherwise cost a loop's start per group). */
-        clpool__buf_fmt(b, "void " CLPOOL__NATIVE_PREFIX "%s%s"
-                           " __attribute__((visibility(\"default\")));\n",
-                        sig->name, params);
-        clpool__buf_fmt(b, "void " CLPOOL__NATIVE_PREFIX "%s%s\n{\n", sig->name, params);
-        caller_prologue(b, sig);
+        exported_head(b, sig, params);
         clpool__buf_str(b, "    if (clpool_rc_.dims == 1 && clpool_gb_ < clpool_ge_) {\n"
                            "        clpool_wi_group_(&clpool_w_, clpool_gb_);\n"
                            "        clpool_wi_row_(&clpool_w_, 0, 0);\n"
