@@ -11,18 +11,18 @@
  * of its runs, so that a noisy neighbour hurts both sides alike. Ratios are C
  * time / fork time: 1.0 is parity, above is the fork backend faster.
  *
- * Build: the C side must be compiled as the kernels are (host/clc/native.c:
- * -O3 -march=native -fno-math-errno), e.g. for this file
- *   set_source_files_properties(host/fork/tools/fork_vs_openmp.c
- *       PROPERTIES COMPILE_OPTIONS "-O3;-march=native;-fno-math-errno")
- * and with OpenMP (CLPOOL_HAVE_OPENMP); without it the C side runs serially
- * and says so. Measured: with math errno left on, the C Black-Scholes loop
- * is 1.6x slower than with it off, which would flatter the fork backend; the
- * header line printed says which of these the C side was built with.
+ * The OpenMP loops of Mandelbrot and Black-Scholes are clpool-bench's
+ * (host/cli/openmp.c), compiled as the kernels are (-O3 -march=native
+ * -fno-math-errno, glibc's vector exp and log) and with OpenMP when CMake
+ * finds it; without it the C side runs serially and says so. Measured: with
+ * math errno left on, the C Black-Scholes loop is 1.6x slower than with it
+ * off, which would flatter the fork backend.
  *
  * Usage: clpool-fork_vs_openmp [--reps N] [--latency-calls N] [--workers N] [--quick]
  */
 #include "tool.h"
+
+#include "openmp.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -38,61 +38,6 @@
 #endif
 
 /* ------------------------------------------------------------ the C side */
-
-static void mandel_c(uint32_t *it, uint32_t width, uint32_t height, float x0, float y0,
-                     float dx, float dy, uint32_t max_iter)
-{
-#ifdef CLPOOL_HAVE_OPENMP
-#pragma omp parallel for schedule(dynamic)
-#endif
-    for (uint32_t row = 0; row < height; row++) {
-        for (uint32_t col = 0; col < width; col++) {
-            const size_t i = (size_t)row * width + col;
-            const float cx = x0 + (float)(i % width) * dx;
-            const float cy = y0 + (float)(i / width) * dy;
-            float x = 0.0f, y = 0.0f;
-            uint32_t n = 0;
-            while (n < max_iter && x * x + y * y <= 4.0f) {
-                const float xt = x * x - y * y + cx;
-                y = 2.0f * x * y + cy;
-                x = xt;
-                n++;
-            }
-            it[i] = n;
-        }
-    }
-}
-
-#ifdef CLPOOL_HAVE_OPENMP
-#pragma omp declare simd
-#endif
-static inline float cnd(float d)
-{
-    const float a1 = 0.319381530f, a2 = -0.356563782f, a3 = 1.781477937f;
-    const float a4 = -1.821255978f, a5 = 1.330274429f;
-    const float rsqrt2pi = 0.39894228040143267794f;
-    const float k = 1.0f / (1.0f + 0.2316419f * fabsf(d));
-    const float poly = k * (a1 + k * (a2 + k * (a3 + k * (a4 + k * a5))));
-    const float c = rsqrt2pi * expf(-0.5f * d * d) * poly;
-    return d > 0.0f ? 1.0f - c : c;
-}
-
-static void bs_c(const float *restrict S, const float *restrict K, const float *restrict T,
-                 float *restrict call, float *restrict put, size_t n, float r, float v)
-{
-#ifdef CLPOOL_HAVE_OPENMP
-#pragma omp parallel for simd
-#endif
-    for (size_t i = 0; i < n; i++) {
-        const float s = S[i], k = K[i], t = T[i];
-        const float sqrt_t = sqrtf(t);
-        const float d1 = (logf(s / k) + (r + 0.5f * v * v) * t) / (v * sqrt_t);
-        const float d2 = d1 - v * sqrt_t;
-        const float discount = expf(-r * t);
-        call[i] = s * cnd(d1) - k * discount * cnd(d2);
-        put[i] = k * discount * cnd(-d2) - s * cnd(-d1);
-    }
-}
 
 static void saxpy_serial(float a, const float *restrict x, float *restrict y, size_t n)
 {
@@ -157,23 +102,13 @@ int main(int argc, char **argv)
         return 1;
     }
     long online = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("# C side built with: %s%s%s\n",
-#ifdef __NO_MATH_ERRNO__
-           "-fno-math-errno",
+    char c_side[512];
+#ifdef CLPOOL_HAVE_OPENMP
+    bench_openmp_describe(c_side, sizeof c_side, omp_get_max_threads());
 #else
-           "math errno ON (unfair to the C side: add -fno-math-errno)",
+    bench_openmp_describe(c_side, sizeof c_side, 1);
 #endif
-#ifdef __AVX2__
-           ", AVX2",
-#else
-           ", no AVX2 (add -march=native?)",
-#endif
-#ifdef __OPTIMIZE__
-           ", optimised"
-#else
-           ", NOT optimised"
-#endif
-    );
+    printf("# C side's loops (host/cli/openmp.c): %s\n", c_side);
 #ifdef CLPOOL_HAVE_OPENMP
     const char *c_par = "OpenMP";
     printf("# %s\n# C side: OpenMP, %d threads, OMP_WAIT_POLICY=%s; %ld CPUs online; median of %d "
@@ -204,7 +139,7 @@ int main(int argc, char **argv)
                                    clpool_f32(y0), clpool_f32(dx), clpool_f32(dy),
                                    clpool_u32(max_iter)));
             double t1 = now();
-            mandel_c(c, w, h, x0, y0, dx, dy, max_iter);
+            bench_openmp_mandelbrot(c, w, x0, y0, dx, dy, max_iter, n);
             double t2 = now();
             if (r >= 0) {
                 tf[r] = t1 - t0;
@@ -251,7 +186,7 @@ int main(int argc, char **argv)
                                    clpool_buf(b[3]), clpool_buf(b[4]), clpool_f32(rate),
                                    clpool_f32(vol)));
             double t1 = now();
-            bs_c(h[0], h[1], h[2], h[3], h[4], n, rate, vol);
+            bench_openmp_blackscholes(h[0], h[1], h[2], h[3], h[4], rate, vol, n);
             double t2 = now();
             if (r >= 0) {
                 tf[r] = t1 - t0;
@@ -325,18 +260,14 @@ int main(int argc, char **argv)
 
     /* Idle workers. */
     {
-        pid_t pids[1024];
-        size_t nw = worker_pids(pids, 1024);
+        size_t nw;
         struct timespec second = {1, 0};
         nanosleep(&second, NULL);
-        long long before = 0, after = 0;
-        for (size_t i = 0; i < nw; i++)
-            before += cpu_ticks(pids[i]);
+        long long before = workers_cpu_ticks(&nw);
         double t0 = now();
         nanosleep(&second, NULL);
         double el = now() - t0;
-        for (size_t i = 0; i < nw; i++)
-            after += cpu_ticks(pids[i]);
+        long long after = workers_cpu_ticks(&nw);
         double share = (double)(after - before) / (double)sysconf(_SC_CLK_TCK) / el;
         printf("%-34s %zu workers used %.2f%% of one core together over %.2f s, after 1 s idle "
                "(target < 5%%: %s)\n",

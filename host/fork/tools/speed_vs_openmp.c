@@ -27,6 +27,8 @@
  */
 #include "tool.h"
 
+#include "openmp.h"
+
 #include <dirent.h>
 #include <math.h>
 #include <stdint.h>
@@ -48,15 +50,6 @@ static void pause_ns(long ns)
 }
 
 /* ------------------------------------------------------------ the C side */
-
-static void saxpy_omp(float a, const float *restrict x, float *restrict y, size_t n)
-{
-#ifdef CLPOOL_HAVE_OPENMP
-#pragma omp parallel for simd schedule(static)
-#endif
-    for (size_t i = 0; i < n; i++)
-        y[i] = a * x[i] + y[i];
-}
 
 static void nbody_omp(const float *restrict x, const float *restrict y, const float *restrict z,
                       const float *restrict m, float *restrict ax, float *restrict ay,
@@ -166,7 +159,7 @@ static void host_saxpy(clpool *pool, clpool_kernel *k, float *x, float *y, size_
         CHECK(pool, CLPOOL_MAP(k, n, clpool_f32(1e-3f), clpool_in(x, sizeof(float)),
                                clpool_inout(y, sizeof(float))));
         double t1 = now();
-        saxpy_omp(1e-3f, x, y, n);
+        bench_openmp_saxpy(1e-3f, x, y, n);
         double t2 = now();
         if (r >= 0) {
             tf[r] = t1 - t0;
@@ -273,7 +266,7 @@ int main(int argc, char **argv)
                 double t0 = now();
                 saxpy_staged_omp(1e-3f, x, y, n, chunk);
                 double t1 = now();
-                saxpy_omp(1e-3f, x, y, n);
+                bench_openmp_saxpy(1e-3f, x, y, n);
                 double t2 = now();
                 if (r >= 0) {
                     tf[r] = t1 - t0;
@@ -308,7 +301,7 @@ int main(int argc, char **argv)
                                        clpool_buf(by)));
             double t1 = now();
             for (int m = 0; m < maps; m++)
-                saxpy_omp(1e-6f, x, y, n);
+                bench_openmp_saxpy(1e-6f, x, y, n);
             double t2 = now();
             if (r >= 0) {
                 tf[r] = t1 - t0;
@@ -414,17 +407,13 @@ int main(int argc, char **argv)
         printf("    %-44s median %.2f us\n", "the same map back to back",
                median(tf, (size_t)calls) * 1e6);
 
-        pid_t pids[1024];
-        size_t nw = worker_pids(pids, 1024);
+        size_t nw;
         pause_ns(100000000);
-        long long before = 0, after = 0;
-        for (size_t i = 0; i < nw; i++)
-            before += cpu_ticks(pids[i]);
+        long long before = workers_cpu_ticks(&nw);
         double t0 = now();
         pause_ns(1000000000);
         double el = now() - t0;
-        for (size_t i = 0; i < nw; i++)
-            after += cpu_ticks(pids[i]);
+        long long after = workers_cpu_ticks(&nw);
         double share = (double)(after - before) / (double)sysconf(_SC_CLK_TCK) / el;
         met = share <= 0.05;
         missed += !met;

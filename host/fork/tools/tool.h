@@ -1,13 +1,16 @@
 /*
  * What the fork backend's measuring tools share: a failing clpool call ends
  * the tool with its message, the clock, medians, kernels from the source
- * tree's kernels/ folder, and the workers' pids and CPU time from /proc.
- * Each tool is one .c file (CMakeLists.txt: host/<area>/tools/<name>.c).
+ * tree's kernels/ folder, and the workers' CPU time from /proc (through the
+ * fork tests' readers, tests/fork_proc.h). Each tool is one .c file
+ * (CMakeLists.txt: host/<area>/tools/<name>.c).
  */
 #ifndef CLPOOL_FORK_TOOLS_TOOL_H
 #define CLPOOL_FORK_TOOLS_TOOL_H
 
 #include <clpool.h>
+
+#include "../../../tests/fork_proc.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -73,48 +76,22 @@ static inline clpool_kernel *tool_kernel(clpool *pool, const char *file, const c
     return k;
 }
 
-/* The pids of this process's children (the workers), at most max. */
-static inline size_t worker_pids(pid_t *pids, size_t max)
+/* utime + stime of this process's children (the workers), in clock ticks,
+ * from the tests' /proc readers; *count gets how many were read. */
+static inline long long workers_cpu_ticks(size_t *count)
 {
-    size_t n = 0;
-    DIR *d = opendir("/proc/self/task");
-    if (d == NULL)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
-            continue;
-        long pid;
-        while (n < max && fscanf(f, "%ld", &pid) == 1)
-            pids[n++] = (pid_t)pid;
-        fclose(f);
+    pid_t pids[1024];
+    size_t n = proc_children(pids, 1024);
+    if (n > 1024)
+        n = 1024;
+    long long ticks = 0;
+    for (size_t i = 0; i < n; i++) {
+        long long t = proc_cpu_ticks(pids[i]);
+        if (t > 0)
+            ticks += t;
     }
-    closedir(d);
-    return n;
-}
-
-/* utime + stime of a process, in clock ticks (0 if it cannot be read). */
-static inline long long cpu_ticks(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    char *p = strrchr(buf, ')');
-    unsigned long long u = 0, s = 0;
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &u,
-                            &s) != 2)
-        return 0;
-    return (long long)(u + s);
+    *count = n;
+    return ticks;
 }
 
 #endif /* CLPOOL_FORK_TOOLS_TOOL_H */
