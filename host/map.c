@@ -107,18 +107,10 @@ int clpool_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
     if (k == NULL)
         return CLPOOL_EINVAL;
     clpool *pool = k->prog->pool;
+    const clpool_range range = {1, {n}, {0}, {0}};
     pthread_mutex_lock(&pool->lock);
     clpool__nd nd;
-    int status = CLPOOL_OK;
-    if (k->limits.reqd[0] == 0) {
-        /* What clpool__range_resolve makes of the 1-D range {n} with no
-         * local size, for a kernel without reqd_work_group_size: nothing to
-         * check, and this is the path of every small map. */
-        nd = (clpool__nd){.dims = 1, .global = {n, 1, 1}, .items = n};
-    } else {
-        const clpool_range range = {1, {n}, {0}, {0}};
-        status = clpool__range_resolve(k, &range, &nd);
-    }
+    int status = clpool__range_resolve(k, &range, &nd);
     if (status == CLPOOL_OK)
         status = clpool__map_locked(k, &nd, args, nargs);
     pthread_mutex_unlock(&pool->lock);
