@@ -55,7 +55,7 @@ size_t clpool__nd_linear_offset(const clpool__nd *nd)
     return l;
 }
 
-int clpool__range_resolve(clpool_kernel *k, const clpool_range *range, clpool__nd *nd)
+int clpool__range_resolve_checked(clpool_kernel *k, const clpool_range *range, clpool__nd *nd)
 {
     clpool *pool = k->prog->pool;
     const clpool__kernel_limits *lim = &k->limits;
@@ -63,14 +63,6 @@ int clpool__range_resolve(clpool_kernel *k, const clpool_range *range, clpool__n
         return clpool__error(pool, CLPOOL_EINVAL,
                              "kernel '%s': the range has dims %u; it must be 1, 2 or 3", k->name,
                              range->dims);
-    if (range->dims == 1 && range->local[0] == 0 && range->offset[0] == 0 &&
-        lim->reqd[0] == 0) {
-        /* A plain 1-D range, every small map's: nothing below can fail,
-         * and this is what it would make. */
-        *nd = (clpool__nd){.dims = 1, .global = {range->global[0], 1, 1},
-                           .items = range->global[0]};
-        return CLPOOL_OK;
-    }
     unsigned dims = range->dims;
     memset(nd, 0, sizeof *nd);
     nd->dims = dims;
