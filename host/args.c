@@ -223,7 +223,28 @@ static int check_against_param(clpool_kernel *k, const clpool_arg *a, size_t i,
                          k->name, i, pname, p->type);
 }
 
-int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
+/* The common arguments, passed in a few instructions each: a buffer of this
+ * pool for a pointer parameter, a scalar of the parameter's size for a
+ * by-value one. Anything else, right or wrong, takes the full checks
+ * (and gets their messages). The full checks cost a one-item map about 40
+ * instructions an argument (callgrind). */
+static int plainly_right(const clpool *pool, const clpool_arg *a, const clpool__param *p)
+{
+    if (a->kind == CLPOOL_ARG_BUFFER)
+        return (p->kind == CLPOOL__PARAM_GLOBAL || p->kind == CLPOOL__PARAM_CONSTANT) &&
+               a->buf != NULL && a->buf->pool == pool;
+    if (a->kind == CLPOOL_ARG_SCALAR)
+        return p->kind == CLPOOL__PARAM_SCALAR && a->size != 0 &&
+               (p->size == 0 || a->size == p->size) &&
+               (a->host != NULL || a->size <= sizeof a->value);
+    return 0;
+}
+
+/* Every check, with its messages: the arguments that are not all plainly
+ * right. Out of line, so that the plain maps' path saves no registers for
+ * it. */
+static CLPOOL__NOINLINE int check_fully(clpool_kernel *k, size_t n, const clpool_arg *args,
+                                        size_t nargs, int *host_arrays)
 {
     clpool *pool = k->prog->pool;
     if (nargs > 0 && args == NULL)
@@ -247,7 +268,9 @@ int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_
                              nargs == 1 ? "was" : "were");
     }
     size_t local_total = 0;
+    int hosts = 0;
     for (size_t i = 0; i < nargs; i++) {
+        hosts |= clpool__is_elementwise(&args[i]) || clpool__is_whole_array(&args[i]);
         int status = check_arg_alone(k, n, &args[i], i);
         if (status == CLPOOL_OK && sig != NULL)
             status = check_against_param(k, &args[i], i, &sig->params[i]);
@@ -267,7 +290,27 @@ int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_
                              "__local memory per work-group, more than the %zu bytes the %s "
                              "backend has",
                              k->name, local_total, k->limits.local_mem, pool->ops->name);
+    if (host_arrays != NULL)
+        *host_arrays = hosts;
     return CLPOOL_OK;
+}
+
+int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
+                       int *host_arrays)
+{
+    const clpool__kernel_sig *sig = k->sig;
+    if (sig != NULL && nargs == sig->nparams && (nargs == 0 || args != NULL)) {
+        const clpool *pool = k->prog->pool;
+        size_t i = 0;
+        while (i < nargs && plainly_right(pool, &args[i], &sig->params[i]))
+            i++;
+        if (i == nargs) {
+            if (host_arrays != NULL)
+                *host_arrays = 0;
+            return CLPOOL_OK;
+        }
+    }
+    return check_fully(k, n, args, nargs, host_arrays);
 }
 
 clpool_arg clpool_local(size_t bytes)

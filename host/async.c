@@ -191,9 +191,9 @@ static int submit(clpool_kernel *k, const clpool_range *range, size_t n, const c
     if (range != NULL)
         e->status = clpool__range_resolve(k, range, &e->nd);
     else
-        clpool__nd_1d(&e->nd, n);
+        e->status = clpool__range_1d(k, n, &e->nd);
     if (e->status == CLPOOL_OK)
-        e->status = clpool__args_check(k, e->nd.items, args, nargs);
+        e->status = clpool__args_check(k, e->nd.items, args, nargs, NULL);
     if (e->status == CLPOOL_OK) {
         e->args = args_copy(args, nargs);
         if (e->args == NULL)

@@ -70,15 +70,9 @@ struct clpool__backend_ops {
      * clpool__arg_bytes(), size set) or CLPOOL_ARG_LOCAL (size bytes of
      * __local memory per group): host arrays have already been turned into
      * buffers. nd->local is all 0 when neither the caller nor the kernel
-     * chose a work-group size and pick_local left it so: the backend's
+     * chose a work-group size and k->limits.auto_group is 0: the backend's
      * runtime picks. pool->cfg.timeout_ms, if nonzero, bounds the call. */
     int (*map)(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args, size_t nargs);
-
-    /* Called before a map whose nd->local is all 0, to choose the
-     * work-group size the map and its chunks use. It may leave local
-     * sizes that do not divide the global ones (the last group of a
-     * dimension is then smaller, as in OpenCL 2.0). NULL: local stays 0. */
-    void (*pick_local)(const clpool_kernel *k, clpool__nd *nd);
 
     /* One chunk of a map too big for whole buffers (host/chunk.c), in two
      * halves: window_start launches k for the slice [begin, begin+count) of

@@ -16,8 +16,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CLPOOL__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define CLPOOL__NOINLINE __attribute__((noinline))
 #else
 #define CLPOOL__PRINTF(f, a)
+#define CLPOOL__NOINLINE
 #endif
 
 struct clpool__backend_ops;
@@ -83,6 +85,12 @@ typedef struct clpool__kernel_limits {
     size_t max_group;             /* most work-items in one group */
     size_t max_item[CLPOOL_MAX_DIMS]; /* most work-items of a group per dimension */
     size_t local_mem;             /* bytes of __local memory a group may have */
+    /* A range given no local sizes gets groups of min(global[0],
+     * auto_group) x 1 x 1 items (they may not divide the global sizes: the
+     * last group of a dimension is then smaller, as in OpenCL 2.0); 0: the
+     * local sizes stay 0 and the backend's runtime picks. A field, not a
+     * backend call: it is on every map's path. */
+    size_t auto_group;
 } clpool__kernel_limits;
 
 struct clpool_kernel {
@@ -148,8 +156,11 @@ void clpool__buffer_destroy(clpool_buffer *buf);
 
 /* Checks args against k's parameters (count, buffer or scalar, sizes, host
  * array sizes for n items, __local sizes, whole arrays) and records a
- * message naming the kernel and the parameter on failure. */
-int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs);
+ * message naming the kernel and the parameter on failure. On success
+ * *host_arrays (if not NULL) says whether any argument is a host array,
+ * elementwise or whole. */
+int clpool__args_check(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs,
+                       int *host_arrays);
 
 /* Whether an argument is an elementwise host array (clpool_in/out/inout),
  * or a whole one (clpool_array_*). */
@@ -185,6 +196,18 @@ static inline int clpool__range_resolve(clpool_kernel *k, const clpool_range *ra
     }
     return clpool__range_resolve_checked(k, range, nd);
 }
+/* The range of a map of n items given no range (clpool_map, the async
+ * maps without one): made here when the kernel declares no
+ * reqd_work_group_size, else checked against it. */
+static inline int clpool__range_1d(clpool_kernel *k, size_t n, clpool__nd *nd)
+{
+    if (k->limits.reqd[0] == 0) {
+        *nd = (clpool__nd){.dims = 1, .global = {n, 1, 1}, .items = n};
+        return CLPOOL_OK;
+    }
+    const clpool_range range = {1, {n}, {0}, {0}};
+    return clpool__range_resolve_checked(k, &range, nd);
+}
 /* The linear index of the range's offset with the global sizes as pitches
  * (offset[0] + offset[1]*global[0] + ...): how far an elementwise host
  * array is shifted, so that a kernel indexing it by absolute ids (x[i],
@@ -192,9 +215,10 @@ static inline int clpool__range_resolve(clpool_kernel *k, const clpool_range *ra
 size_t clpool__nd_linear_offset(const clpool__nd *nd);
 
 /* A map with the pool's lock held: what clpool_map and clpool_map_range
- * run, and what the async thread runs for the async maps (map.c). */
-int clpool__map_locked(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *args,
-                       size_t nargs);
+ * run, and what the async thread runs for the async maps (map.c). nd's
+ * local sizes are set here if they are 0 and the backend picks them
+ * (k->limits.auto_group). */
+int clpool__map_locked(clpool_kernel *k, clpool__nd *nd, const clpool_arg *args, size_t nargs);
 
 /* clpool_host_alloc's blocks (hostmem.c). view: if [host, host+bytes) lies
  * in a live block and the backend can pass it in place, fills *view (a

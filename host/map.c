@@ -107,10 +107,9 @@ int clpool_map(clpool_kernel *k, size_t n, const clpool_arg *args, size_t nargs)
     if (k == NULL)
         return CLPOOL_EINVAL;
     clpool *pool = k->prog->pool;
-    const clpool_range range = {1, {n}, {0}, {0}};
     pthread_mutex_lock(&pool->lock);
     clpool__nd nd;
-    int status = clpool__range_resolve(k, &range, &nd);
+    int status = clpool__range_1d(k, n, &nd);
     if (status == CLPOOL_OK)
         status = clpool__map_locked(k, &nd, args, nargs);
     pthread_mutex_unlock(&pool->lock);
@@ -207,22 +206,19 @@ static int release_views(const clpool_arg *args, const clpool_arg *whole, clpool
     return status;
 }
 
-int clpool__map_locked(clpool_kernel *k, const clpool__nd *range, const clpool_arg *args,
-                       size_t nargs)
+int clpool__map_locked(clpool_kernel *k, clpool__nd *nd, const clpool_arg *args, size_t nargs)
 {
     clpool *pool = k->prog->pool;
-    int status = clpool__args_check(k, range->items, args, nargs);
-    if (status != CLPOOL_OK || range->items == 0)
+    int has_host;
+    int status = clpool__args_check(k, nd->items, args, nargs, &has_host);
+    if (status != CLPOOL_OK || nd->items == 0)
         return status;
-    clpool__nd nd = *range;
-    if (nd.local[0] == 0 && pool->ops->pick_local != NULL)
-        pool->ops->pick_local(k, &nd);
-
-    int has_host = 0;
-    for (size_t i = 0; i < nargs; i++)
-        has_host |= clpool__is_whole_array(&args[i]) || clpool__is_elementwise(&args[i]);
+    if (nd->local[0] == 0 && k->limits.auto_group != 0) {
+        nd->local[0] = nd->global[0] < k->limits.auto_group ? nd->global[0] : k->limits.auto_group;
+        nd->local[1] = nd->local[2] = 1;
+    }
     if (!has_host)
-        return pool->ops->map(k, &nd, args, nargs);
+        return pool->ops->map(k, nd, args, nargs);
 
     /* Three argument lists: the caller's with in-place views and whole
      * arrays in buffers (what chunks and the elementwise staging start
@@ -245,17 +241,17 @@ int clpool__map_locked(clpool_kernel *k, const clpool__nd *range, const clpool_a
     }
     memcpy(whole, args, nargs * sizeof *whole);
     memset(temps, 0, 2 * nargs * sizeof *temps);
-    if (!use_in_place(pool, &nd, whole, nargs, views)) {
-        status = pool->ops->map(k, &nd, whole, nargs);
+    if (!use_in_place(pool, nd, whole, nargs, views)) {
+        status = pool->ops->map(k, nd, whole, nargs);
         goto unview;
     }
 
     /* From here on, args[i] for the arrays left is whole[i] too. */
-    status = stage(k, nd.items, whole, nargs, clpool__is_whole_array, whole, temps);
+    status = stage(k, nd->items, whole, nargs, clpool__is_whole_array, whole, temps);
     if (status == CLPOOL_OK)
-        status = map_elementwise(k, &nd, whole, nargs, run, temps + nargs);
+        status = map_elementwise(k, nd, whole, nargs, run, temps + nargs);
     if (status == CLPOOL_OK)
-        status = unstage(k, nd.items, args, nargs, clpool__is_whole_array, temps);
+        status = unstage(k, nd->items, args, nargs, clpool__is_whole_array, temps);
 
     for (size_t i = 0; i < 2 * nargs; i++)
         if (temps[i] != NULL)

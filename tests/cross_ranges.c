@@ -2,7 +2,7 @@
  * N-D ranges on every backend: each work-item function's value for every
  * item of 1-, 2- and 3-D ranges with and without offsets and local sizes,
  * reqd_work_group_size applied when the local size is all zero (in
- * clpool_map too), whole arrays, and every bad range refused with a status
+ * clpool_map and clpool_map_async too), whole arrays, and every bad range refused with a status
  * and a message naming what is wrong, before anything runs.
  * ctest parts: fork opencl
  */
@@ -219,6 +219,18 @@ static void run_backend(clpool *pool)
     ASSERT_OK(pool, CLPOOL_MAP(fixed, NF, clpool_out(ls, sizeof *ls)));
     for (unsigned i = 0; i < NF; i++)
         ASSERT_EQ(ls[i], 64u + 1000u * (i / 64));
+    /* The same through clpool_map_async, which once ran groups of the
+     * backend's own size for it, and let a range of 1000 items through. */
+    memset(ls, 0, sizeof ls);
+    clpool_arg out = clpool_out(ls, sizeof *ls);
+    clpool_event *ev;
+    ASSERT_OK(pool, clpool_map_async(fixed, NF, &out, 1, &ev));
+    ASSERT_OK(pool, clpool_wait(ev));
+    for (unsigned i = 0; i < NF; i++)
+        ASSERT_EQ(ls[i], 64u + 1000u * (i / 64));
+    ASSERT_OK(pool, clpool_map_async(fixed, 1000, &out, 1, &ev));
+    ASSERT_STATUS(pool, clpool_wait(ev), CLPOOL_EINVAL);
+    ASSERT_STR_CONTAINS(clpool_errmsg(pool), "does not divide the global size 1000");
 
     /* A counter in a whole array, and a stencil over whole inputs, both
      * chunked (a small limit) and not. */

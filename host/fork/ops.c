@@ -204,7 +204,6 @@ const struct clpool__backend_ops clpool__fork_ops = {
     .buffer_write = fork_buffer_write,
     .buffer_read = fork_buffer_read,
     .map = clpool__fork_map,
-    .pick_local = clpool__fork_pick_local,
     .window_start = clpool__fork_window_start,
     .window_wait = clpool__fork_window_wait,
     /* Copies never wait for a map: the arena is this process's memory. */
