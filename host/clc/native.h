@@ -45,10 +45,12 @@ static inline size_t clpool__native_groups(size_t global, size_t local)
 {
     if (local <= 1)
         return global;
+    if (global <= local)
+        return global != 0; /* a small map: one group */
     return global / local + (global % local != 0);
 }
 
-/* The native range of nd, whose local sizes are all set (pick_local ran):
+/* The native range of nd, whose local sizes are all set (map.c set them):
  * ngroups rounds up. */
 static inline void clpool__native_range_of(const clpool__nd *nd, struct clpool__native_range *r)
 {

@@ -413,6 +413,14 @@ static void store_changed(void *dst, const void *src, size_t len)
         if (a != b)
             goto differ;
     }
+    if (i + 4 <= len) { /* an int or a float: the commonest scalar */
+        uint32_t a, b;
+        memcpy(&a, d + i, 4);
+        memcpy(&b, s + i, 4);
+        if (a != b)
+            goto differ;
+        i += 4;
+    }
     for (; i < len; i++)
         if (d[i] != s[i])
             goto differ;
@@ -424,13 +432,13 @@ differ:
 /* Whether two ranges are the same: what the native range is made from. */
 static int same_nd(const clpool__nd *a, const clpool__nd *b)
 {
-    if (a->dims != b->dims)
-        return 0;
+    /* Without a branch per field: the compiler makes a few vector
+     * instructions of it. */
+    size_t differ = a->dims ^ b->dims;
     for (unsigned d = 0; d < CLPOOL_MAX_DIMS; d++)
-        if (a->global[d] != b->global[d] || a->local[d] != b->local[d] ||
-            a->offset[d] != b->offset[d])
-            return 0;
-    return 1;
+        differ |= (a->global[d] ^ b->global[d]) | (a->local[d] ^ b->local[d]) |
+                  (a->offset[d] ^ b->offset[d]);
+    return differ == 0;
 }
 
 /* Sets argument i of a job's slot, storing only if it changes (see struct
@@ -480,47 +488,45 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
     job->n = count;
     job->first = first;
     job->unit = fp->slot_unit[slot];
-    size_t off = 0;
-    job->nlocal = 0;
-    size_t local_total = 0;
+    size_t off = 0, local_total = 0;
+    uint32_t nlocal = 0;
     for (size_t i = 0; i < nargs; i++) {
-        if (args[i].kind == CLPOOL_ARG_LOCAL) {
-            /* Each worker runs one group at a time: one block per worker,
-             * made there, holds every __local parameter of the group. */
-            if (job->nlocal == FORK_MAX_LOCAL_ARGS)
+        const clpool_arg *a = &args[i];
+        if (a->kind == CLPOOL_ARG_BUFFER) {
+            /* Through uintptr_t: the shifted pointer may lie before the
+             * buffer (outside any object), which pointer arithmetic may not
+             * express; the kernel only touches bytes inside the buffer. */
+            uintptr_t p = (uintptr_t)a->buf->impl;
+            store_arg(job, i, (void *)(p - (shift != NULL ? shift[i] : 0)));
+        } else if (a->kind == CLPOOL_ARG_SCALAR) {
+            off = (off + FORK_SCALAR_ALIGN - 1) & ~(size_t)(FORK_SCALAR_ALIGN - 1);
+            if (a->size > FORK_SCALAR_BYTES - off)
+                return clpool__error(pool, CLPOOL_EARG,
+                                     "kernel '%s' argument %zu: the fork backend passes at most "
+                                     "%d bytes of by-value arguments to a kernel",
+                                     k->name, i, FORK_SCALAR_BYTES);
+            store_changed(job->scalars + off, clpool__arg_bytes(a), a->size);
+            store_arg(job, i, job->scalars + off);
+            off += a->size;
+        } else {
+            /* __local: each worker runs one group at a time, so one block
+             * per worker, made there, holds every __local parameter of the
+             * group. */
+            if (nlocal == FORK_MAX_LOCAL_ARGS)
                 return clpool__error(pool, CLPOOL_EARG,
                                      "kernel '%s' argument %zu: the fork backend passes at most "
                                      "%d __local parameters to a kernel",
                                      k->name, i, FORK_MAX_LOCAL_ARGS);
             size_t at = (local_total + FORK_SCALAR_ALIGN - 1) & ~(size_t)(FORK_SCALAR_ALIGN - 1);
-            job->local_arg[job->nlocal] = (uint32_t)i;
-            job->local_off[job->nlocal] = at;
-            job->nlocal++;
-            local_total = at + args[i].size;
+            job->local_arg[nlocal] = (uint32_t)i;
+            job->local_off[nlocal] = at;
+            nlocal++;
+            local_total = at + a->size;
             store_arg(job, i, NULL);
-            continue;
         }
-        if (args[i].kind == CLPOOL_ARG_BUFFER) {
-            /* Through uintptr_t: the shifted pointer may lie before the
-             * buffer (outside any object), which pointer arithmetic may not
-             * express; the kernel only touches bytes inside the buffer. */
-            uintptr_t p = (uintptr_t)args[i].buf->impl;
-            store_arg(job, i, (void *)(p - (shift != NULL ? shift[i] : 0)));
-            continue;
-        }
-        size_t size = args[i].size;
-        off = (off + FORK_SCALAR_ALIGN - 1) & ~(size_t)(FORK_SCALAR_ALIGN - 1);
-        if (size > FORK_SCALAR_BYTES - off)
-            return clpool__error(pool, CLPOOL_EARG,
-                                 "kernel '%s' argument %zu: the fork backend passes at most %d "
-                                 "bytes of by-value arguments to a kernel",
-                                 k->name, i, FORK_SCALAR_BYTES);
-        const void *bytes = clpool__arg_bytes(&args[i]);
-        store_changed(job->scalars + off, bytes, size);
-        store_arg(job, i, job->scalars + off);
-        off += size;
     }
-    if (job->nlocal != 0)
+    job->nlocal = nlocal;
+    if (nlocal != 0)
         job->local_total = local_total;
 
     fp->flight.k = k;
@@ -559,14 +565,6 @@ int clpool__fork_map(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *a
     return status != CLPOOL_OK ? status : finish_map(k->prog->pool->impl);
 }
 
-void clpool__fork_pick_local(const clpool_kernel *k, clpool__nd *nd)
-{
-    const struct clpool__fork_kernel *fk = k->impl;
-    size_t items = fk != NULL && fk->barriers ? FORK_BARRIER_GROUP_ITEMS : FORK_GROUP_ITEMS;
-    nd->local[0] = nd->global[0] < items ? nd->global[0] : items;
-    nd->local[1] = nd->local[2] = 1;
-}
-
 void clpool__fork_kernel_limits(clpool_kernel *k)
 {
     clpool__kernel_limits *lim = &k->limits;
@@ -578,6 +576,9 @@ void clpool__fork_kernel_limits(clpool_kernel *k)
     for (unsigned d = 0; d < 3; d++)
         lim->max_item[d] = lim->max_group;
     lim->local_mem = FORK_LOCAL_MEM;
+    /* Groups of up to FORK_GROUP_ITEMS items along dimension 0, or of
+     * FORK_BARRIER_GROUP_ITEMS for a kernel whose items run as fibers. */
+    lim->auto_group = fk != NULL && fk->barriers ? FORK_BARRIER_GROUP_ITEMS : FORK_GROUP_ITEMS;
 }
 
 void clpool__fork_units_words(const struct clpool__fork_job *job, size_t gb, size_t ge, char *buf,

@@ -225,8 +225,15 @@ struct clpool__fork_arena {
 int clpool__fork_arena_open(struct clpool__fork_arena *a, clpool *pool);
 void clpool__fork_arena_close(struct clpool__fork_arena *a);
 /* In a worker, before it runs a map: makes its guard pages those of the
- * parent's current list. Cheap when nothing changed (one load). */
-void clpool__fork_guards_sync(struct clpool__fork_arena *a);
+ * parent's current list. Inline, one load, when nothing changed: it is on
+ * every map's path; clpool__fork_guards_apply (shm.c) does the rest. */
+void clpool__fork_guards_apply(struct clpool__fork_arena *a);
+static inline void clpool__fork_guards_sync(struct clpool__fork_arena *a)
+{
+    if (a->guards != NULL &&
+        atomic_load_explicit(&a->guards->gen, memory_order_acquire) != a->applied_gen)
+        clpool__fork_guards_apply(a);
+}
 /* bytes of memory, 128-byte aligned and placed so that its end (rounded up
  * to 128 bytes) meets a guard page, with undefined contents; NULL when no free extent is big enough or on
  * allocation failure. */
@@ -366,10 +373,8 @@ int clpool__fork_map(clpool_kernel *k, const clpool__nd *nd, const clpool_arg *a
                      size_t nargs);
 int clpool__fork_window_start(clpool_kernel *k, const clpool__nd *nd, size_t begin, size_t count,
                               const clpool_arg *args, const size_t *shift, size_t nargs);
-/* The pick_local slot: groups of up to FORK_GROUP_ITEMS items along
- * dimension 0. */
-void clpool__fork_pick_local(const clpool_kernel *k, clpool__nd *nd);
-/* k->limits for a fork kernel (its reqd_work_group_size from the parser). */
+/* k->limits for a fork kernel (its reqd_work_group_size from the parser,
+ * and the group size picked when nobody chose one). */
 void clpool__fork_kernel_limits(clpool_kernel *k);
 /* "items [8192, 12288)" for a 1-D range, "work-groups [3, 5) of 16" for
  * others: the absolute groups [gb, ge) of job's range, in words. */

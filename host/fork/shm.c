@@ -124,14 +124,10 @@ static void guard_set(struct clpool__fork_arena *a, size_t off, size_t len, size
     atomic_store_explicit(&g->gen, gen + 2, memory_order_release);
 }
 
-void clpool__fork_guards_sync(struct clpool__fork_arena *a)
+void clpool__fork_guards_apply(struct clpool__fork_arena *a)
 {
     struct clpool__fork_guards *g = a->guards;
-    if (g == NULL)
-        return;
-    uint64_t gen = atomic_load_explicit(&g->gen, memory_order_acquire);
-    if (gen == a->applied_gen)
-        return;
+    uint64_t gen;
     static uint32_t want[FORK_GUARDS_MAX];
     uint32_t n;
     for (;;) {

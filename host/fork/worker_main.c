@@ -237,6 +237,8 @@ static void run_map(struct worker *w, struct clpool__fork_job *job, uint32_t gen
         size_t done = atomic_fetch_add_explicit(&job->done, end - begin, memory_order_acq_rel);
         if (done + (end - begin) == n)
             finish(w->ctl, gen, w->crowded);
+        if (end == n)
+            break; /* claims are taken in order: none is left (a small map's one claim) */
     }
     note_spun_gap(w);
 }
