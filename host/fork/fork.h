@@ -173,8 +173,9 @@ struct clpool__fork_ctl {
     alignas(FORK_LINE) _Atomic uint32_t done_gen;
     _Atomic uint32_t parent_sleeping;
     /* The CPU the parent was on when it began to spin for the newest job
-     * (-1: unknown): a worker that finishes it on the same CPU has taken
-     * the parent's place and yields (worker_main.c, finish()). */
+     * (-1: unknown): a worker that finishes it on the same CPU, or spins
+     * idle there, has taken the parent's place and yields (worker_main.c:
+     * finish(), wait_for_job()). */
     _Atomic int32_t parent_cpu;
     /* Workers that finished starting up (the parent's futex word at open). */
     alignas(FORK_LINE) _Atomic uint32_t nready;

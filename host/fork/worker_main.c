@@ -300,6 +300,15 @@ static uint32_t wait_for_job(struct worker *w, uint32_t seen)
         if (atomic_load_explicit(&ctl->parent_waking, memory_order_relaxed) != 0)
             (void)sched_yield();
         if ((i & 255) == 0) {
+            /* Crowded, a spinner on the parent's CPU may be what keeps the
+             * parent from publishing the next job or seeing the last one
+             * done: it lets the parent run. Measured on 2 CPUs with 2
+             * workers, one-item maps back to back (three spinners on two
+             * CPUs): 0.30-0.35 us a map on average with this, against
+             * 0.32-0.41 without, the same blocks alternated in one process. */
+            if (w->crowded &&
+                atomic_load_explicit(&ctl->parent_cpu, memory_order_relaxed) == sched_getcpu())
+                (void)sched_yield();
             last = clpool__fork_now_ns();
             if (start == 0)
                 start = last;
