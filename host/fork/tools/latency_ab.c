@@ -8,9 +8,11 @@
  * set side by side.
  *
  * It calls libclpool only through the builds it loads (nothing of clpool is
- * linked in), through the public API, whose clpool_config is fixed.
+ * linked in: clpool-latency_ab has no clpool symbol of its own, or the
+ * builds' calls could bind to it), through the public API, whose
+ * clpool_config is fixed.
  */
-#include <clpool.h>
+#include "tool.h" /* now(), tool_cmp_double: its clpool calls are inline, unused here */
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -39,19 +41,6 @@ typedef struct build {
     void (*close)(clpool *);
     double mean[MAX_BLOCKS], median[MAX_BLOCKS];
 } build;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void usage(FILE *f)
 {
@@ -163,7 +152,7 @@ static void run_block(build *b, size_t items, int round)
         map_once(b, items);
         lat[m] = now() - s;
     }
-    qsort(lat, m, sizeof lat[0], cmp_double);
+    qsort(lat, m, sizeof lat[0], tool_cmp_double);
     b->median[round] = lat[m / 2] * 1e6;
 }
 
@@ -233,8 +222,8 @@ int main(int argc, char **argv)
     printf("# %-40s %28s %28s\n", "build", "mean map: median (q1-q3) us",
            "median map: median (q1-q3)");
     for (int j = 0; j < nbuilds; j++) {
-        qsort(b[j].mean, (size_t)blocks, sizeof(double), cmp_double);
-        qsort(b[j].median, (size_t)blocks, sizeof(double), cmp_double);
+        qsort(b[j].mean, (size_t)blocks, sizeof(double), tool_cmp_double);
+        qsort(b[j].median, (size_t)blocks, sizeof(double), tool_cmp_double);
         printf("%-42s %10.3f (%.3f-%.3f) %15.3f (%.3f-%.3f)\n", b[j].path, b[j].mean[blocks / 2],
                b[j].mean[blocks / 4], b[j].mean[3 * blocks / 4], b[j].median[blocks / 2],
                b[j].median[blocks / 4], b[j].median[3 * blocks / 4]);
