@@ -41,7 +41,7 @@ build="$(cd "$build" && pwd)"
 # to fail at; ASan and TSan run it. The parts of a test that ctest runs as
 # tests of their own (<test>_opencl, <test>_clang) are not named: run by
 # hand, as here, a test does every part.
-regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|workers|workgroups_kernels)|faults_(idle|input|timeout)|threads_(maps|async)|opencl_backend_smoke)$}"
+regex="${2:-^(unit_(cache|core|prelude|sha256|signature)|fork_(atomics|kernels|one_cpu|workers|workgroups_kernels)|faults_(idle|input|timeout)|threads_(maps|async)|opencl_backend_smoke)$}"
 logs="$build/valgrind"
 rm -rf "$logs"
 mkdir -p "$logs"

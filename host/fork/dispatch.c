@@ -208,11 +208,18 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
             atomic_store_explicit(&ctl->parent_cpu, cpu, memory_order_relaxed);
     }
     int woken = 0;
+    /* On a single CPU the workers run only while the parent does not: the
+     * parent yields instead of spinning, and the worker that finishes the
+     * map yields back (worker_main.c). */
+    const int one_cpu = fp->ncpus == 1;
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(&ctl->done_gen, memory_order_acquire) == gen) {
             return CLPOOL_OK;
         }
-        clpool__fork_relax();
+        if (one_cpu)
+            (void)sched_yield();
+        else
+            clpool__fork_relax();
         if ((i & 63) == 0) {
             uint64_t now = clpool__fork_now_ns();
             if (start == 0)
@@ -224,7 +231,7 @@ static int wait_done(struct clpool__fork_pool *fp, uint32_t gen, uint64_t deadli
             }
             if (spun > PARENT_SPIN_NS)
                 break;
-            if (crowded) {
+            if (crowded && !one_cpu) {
                 uint32_t inside = 0;
                 for (uint32_t w = 0; w < fp->nworkers && inside < fp->ncpus; w++)
                     inside += fp->workers[w].state == FORK_W_LIVE &&

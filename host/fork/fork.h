@@ -295,7 +295,7 @@ struct clpool__fork_pool {
     uint32_t nlive;
     uint32_t gen;  /* the last generation published */
     uint32_t next_look; /* the worker whose pid the next job looks at */
-    uint32_t ncpus;     /* online CPUs at open */
+    uint32_t ncpus;     /* CPUs this process may run on, at open (ops.c) */
     struct clpool__fork_copier *copier; /* copy.c; NULL until the first large copy */
     pid_t parent;  /* the process that owns the workers */
     /* Slots, indexed by the numbers the workers know them by. Workers forked

@@ -66,6 +66,7 @@ struct worker {
      * wait_for_job). */
     uint64_t spun_gap;
     int crowded;      /* as many workers as CPUs, or more: see finish() */
+    int one_cpu;      /* the process may run on one CPU only: see wait_for_job() */
 };
 
 /* Points job's __local parameters into the worker's block (grown as
@@ -300,6 +301,10 @@ static uint32_t wait_for_job(struct worker *w, uint32_t seen)
         clpool__fork_relax();
         if (atomic_load_explicit(&ctl->nap, memory_order_relaxed) != 0)
             break;
+        /* On a single CPU, the spinner holds the CPU the parent needs to
+         * publish the next job: it yields at every look. */
+        if (w->one_cpu)
+            (void)sched_yield();
         /* The scheduler does not preempt a spinner for a woken parent: with
          * 2 workers on 2 CPUs, each chunk of a chunked map waited for a
          * spin to end (perf sched: 0.21 ms of scheduling delay at every
@@ -429,6 +434,7 @@ _Noreturn void clpool__fork_worker_main(struct clpool__fork_pool *fp, uint32_t i
     w.me = &fp->ctl->w[index];
     w.parent = fp->parent;
     w.crowded = fp->nworkers >= fp->ncpus;
+    w.one_cpu = fp->ncpus == 1;
     w.spun_gap = UINT64_MAX;
 
     /* The owner may have died before the prctl: then the signal is never
