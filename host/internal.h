@@ -174,8 +174,11 @@ static inline int clpool__is_whole_array(const clpool_arg *a)
            a->kind == CLPOOL_ARG_ARRAY_INOUT;
 }
 
-/* The 1-D range of n items. */
-void clpool__nd_1d(clpool__nd *nd, size_t n);
+/* The 1-D range of n items (no local size, no offset). */
+static inline void clpool__nd_1d(clpool__nd *nd, size_t n)
+{
+    *nd = (clpool__nd){.dims = 1, .global = {n, 1, 1}, .items = n};
+}
 /* Checks range for k and turns it into *nd (range.c): dims, overflow,
  * local sizes against the global sizes and the kernel's limits, the
  * kernel's reqd_work_group_size. Records the message on failure. */
@@ -190,8 +193,7 @@ static inline int clpool__range_resolve(clpool_kernel *k, const clpool_range *ra
 {
     if (range->dims == 1 && range->local[0] == 0 && range->offset[0] == 0 &&
         k->limits.reqd[0] == 0) {
-        *nd = (clpool__nd){.dims = 1, .global = {range->global[0], 1, 1},
-                           .items = range->global[0]};
+        clpool__nd_1d(nd, range->global[0]);
         return CLPOOL_OK;
     }
     return clpool__range_resolve_checked(k, range, nd);
@@ -202,7 +204,7 @@ static inline int clpool__range_resolve(clpool_kernel *k, const clpool_range *ra
 static inline int clpool__range_1d(clpool_kernel *k, size_t n, clpool__nd *nd)
 {
     if (k->limits.reqd[0] == 0) {
-        *nd = (clpool__nd){.dims = 1, .global = {n, 1, 1}, .items = n};
+        clpool__nd_1d(nd, n);
         return CLPOOL_OK;
     }
     const clpool_range range = {1, {n}, {0}, {0}};

@@ -9,15 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void clpool__nd_1d(clpool__nd *nd, size_t n)
-{
-    memset(nd, 0, sizeof *nd);
-    nd->dims = 1;
-    nd->global[0] = n;
-    nd->global[1] = nd->global[2] = 1;
-    nd->items = n;
-}
-
 /* "(16, 16)" for the used dimensions of v. */
 static const char *dims_text(const size_t *v, unsigned dims, char *buf, size_t len)
 {

@@ -481,20 +481,19 @@ static int start_map(clpool_kernel *k, const clpool__nd *nd, size_t first, size_
     job->cmd = FORK_CMD_MAP;
     job->kslot = fk->kslot;
     /* What lies outside the header line is stored only where it changes
-     * (see struct clpool__fork_job). */
+     * (see struct clpool__fork_job); the range, with the unit made from it,
+     * only when the slot's nd does. */
     const uint32_t slot = gen % FORK_SLOTS;
-    if (!fp->slot_nd_set[slot] || !same_nd(&fp->slot_nd[slot], nd)) {
+    if (!same_nd(&fp->slot_nd[slot], nd)) {
         struct clpool__native_range range;
         memset(&range, 0, sizeof range); /* the padding too, for the compare */
         clpool__native_range_of(nd, &range);
         store_changed(&job->range, &range, sizeof range);
         fp->slot_nd[slot] = *nd;
-        fp->slot_unit[slot] = range.elsize[0] * range.elsize[1] * range.elsize[2];
-        fp->slot_nd_set[slot] = 1;
+        job->unit = range.elsize[0] * range.elsize[1] * range.elsize[2];
     }
     job->n = count;
     job->first = first;
-    job->unit = fp->slot_unit[slot];
     size_t off = 0, local_total = 0;
     uint32_t nlocal = 0;
     for (size_t i = 0; i < nargs; i++) {

@@ -304,13 +304,11 @@ struct clpool__fork_pool {
     uint32_t nprogs;
     struct clpool__fork_kern *kerns;
     uint32_t nkerns;
-    /* The range each job slot holds, as the nd it was made from (valid
-     * where slot_nd_set), and its items per group: a map whose nd is the
-     * slot's leaves the slot's range as it is without building it again
-     * (dispatch.c, start_map). */
+    /* The range each job slot holds, as the nd it was made from: a map
+     * whose nd is the slot's leaves the slot's range and unit as they are
+     * (dispatch.c, start_map; commands touch neither). A slot never used
+     * holds dims 0 (the pool is calloc'd), which no map's nd has. */
     clpool__nd slot_nd[FORK_SLOTS];
-    size_t slot_unit[FORK_SLOTS];
-    unsigned char slot_nd_set[FORK_SLOTS];
     /* The map published and not yet waited for (dispatch.c). */
     struct {
         clpool_kernel *k;
